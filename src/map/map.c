@@ -1,0 +1,177 @@
+/* map.c - the registry of maps and their per-partition state. */
+#include "map/map.h"
+
+#include <string.h>
+
+#include "map/entry_ops.h"
+#include "map/locks.h"
+#include "member/member.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+
+static mg_map *map_new(mg_member *m, const uint8_t *name, size_t len)
+{
+    mg_map *map = mg_xcalloc(1, sizeof *map);
+    map->name = mg_xstrndup((const char *)name, len);
+    map->name_len = len;
+    map->cfg = mg_config_map(&m->cfg, map->name, len);
+    map->partition_count = m->partition_count;
+    map->parts = mg_xcalloc((size_t)m->partition_count, sizeof *map->parts);
+    map->stats = mg_xcalloc((size_t)m->nworkers, sizeof *map->stats);
+    return map;
+}
+
+mg_map *mg_map_lookup(mg_worker *w, const uint8_t *name, size_t len)
+{
+    mg_map *map = mg_bmap_get(&w->map_cache, name, len);
+    if (map)
+        return map;
+    mg_member *m = w->m;
+    pthread_mutex_lock(&m->maps_lock);
+    map = mg_bmap_get(&m->maps, name, len);
+    if (!map) {
+        map = map_new(m, name, len);
+        mg_bmap_put(&m->maps, name, len, map);
+    }
+    pthread_mutex_unlock(&m->maps_lock);
+    mg_bmap_put(&w->map_cache, name, len, map);
+    return map;
+}
+
+mg_part *mg_map_part(mg_worker *w, mg_map *map, int32_t p)
+{
+    (void)w;
+    mg_part *part = map->parts[p];
+    if (!part) {
+        part = mg_xcalloc(1, sizeof *part);
+        part->store = mg_store_new();
+        mg_bmap_init(&part->locks);
+        map->parts[p] = part;
+    }
+    return part;
+}
+
+mg_map **mg_map_snapshot(mg_member *m, size_t *n)
+{
+    pthread_mutex_lock(&m->maps_lock);
+    mg_map **v = mg_xmalloc((m->maps.count ? m->maps.count : 1) * sizeof *v);
+    size_t i = 0, b;
+    for (mg_bmap_node *nd = mg_bmap_first(&m->maps, &b); nd; nd = mg_bmap_next(&m->maps, &b, nd))
+        v[i++] = nd->value;
+    pthread_mutex_unlock(&m->maps_lock);
+    *n = i;
+    return v;
+}
+
+void mg_map_unregister(mg_member *m, mg_map *map)
+{
+    pthread_mutex_lock(&m->maps_lock);
+    if (mg_bmap_get(&m->maps, map->name, map->name_len) == map)
+        mg_bmap_remove(&m->maps, map->name, map->name_len);
+    pthread_mutex_unlock(&m->maps_lock);
+}
+
+static void part_free(mg_worker *w, mg_part *part, bool wake)
+{
+    mg_locks_drop_all(w, part, wake);
+    mg_store_free(part->store);
+    free(part);
+}
+
+static void drop_parts(mg_worker *w, mg_map *map, bool wake)
+{
+    if (mg_bmap_get(&w->map_cache, map->name, map->name_len) == map)
+        mg_bmap_remove(&w->map_cache, map->name, map->name_len);
+    for (int32_t p = w->idx; p < map->partition_count; p += w->m->nworkers) {
+        if (map->parts[p]) {
+            mg_part *part = map->parts[p];
+            map->parts[p] = NULL;
+            part_free(w, part, wake);
+        }
+    }
+}
+
+void mg_map_drop_worker_parts(mg_worker *w, mg_map *map) { drop_parts(w, map, true); }
+
+void mg_map_free(mg_map *map)
+{
+    free(map->name);
+    free(map->parts);
+    free(map->stats);
+    free(map);
+}
+
+void mg_map_worker_release(mg_worker *w)
+{
+    size_t n;
+    mg_map **maps = mg_map_snapshot(w->m, &n);
+    for (size_t i = 0; i < n; i++)
+        drop_parts(w, maps[i], false);
+    free(maps);
+}
+
+void mg_map_registry_free(mg_member *m)
+{
+    size_t b;
+    for (mg_bmap_node *nd = mg_bmap_first(&m->maps, &b); nd; nd = mg_bmap_next(&m->maps, &b, nd))
+        mg_map_free(nd->value);
+    mg_bmap_free(&m->maps);
+}
+
+/* --- background expiry ------------------------------------------------------
+ * Each tick visits at most SWEEP_BUDGET entries of this worker's partitions,
+ * continuing where the last tick stopped, so CPU stays bounded whatever the
+ * map sizes, and memory of expired keys that nobody reads comes back. */
+
+#define SWEEP_BUDGET 2048
+#define SWEEP_PER_PART 128
+#define SWEEP_MAX_EXPIRED 256
+
+typedef struct sweep_ctx {
+    int64_t now;
+    mg_part *part;
+    mg_entry *expired[SWEEP_MAX_EXPIRED];
+    size_t n;
+} sweep_ctx;
+
+static bool collect_expired(void *arg, mg_entry *e)
+{
+    sweep_ctx *sc = arg;
+    if (sc->n == SWEEP_MAX_EXPIRED)
+        return false;   /* full: stop here so the cursor revisits the rest */
+    if (mg_entry_expired(sc->part, e, sc->now))
+        sc->expired[sc->n++] = e;
+    return true;
+}
+
+void mg_map_sweep(mg_worker *w)
+{
+    size_t nmaps;
+    mg_map **maps = mg_map_snapshot(w->m, &nmaps);
+    if (!nmaps) {
+        free(maps);
+        return;
+    }
+    int64_t now = mg_clock_now_ms();
+    size_t budget = SWEEP_BUDGET;
+    int T = w->m->nworkers;
+    int32_t pc = w->m->partition_count;
+    /* Position = map index * partitions-per-worker + local partition index. */
+    size_t per_map = (size_t)((pc - w->idx + T - 1) / T);
+    size_t total = nmaps * per_map;
+    for (size_t steps = 0; steps < total && budget > 0; steps++) {
+        size_t pos = w->sweep_map_pos++ % total;
+        mg_map *map = maps[pos / per_map];
+        int32_t p = w->idx + (int32_t)(pos % per_map) * T;
+        mg_part *part = map->parts[p];
+        if (!part || mg_store_count(part->store) == 0)
+            continue;
+        sweep_ctx sc = {.now = now, .part = part, .n = 0};
+        size_t slice = budget < SWEEP_PER_PART ? budget : SWEEP_PER_PART;
+        mg_store_scan(part->store, &part->scan_cursor, slice, collect_expired, &sc);
+        budget -= slice;
+        for (size_t i = 0; i < sc.n; i++)
+            mg_entry_expire(w, map, p, part, sc.expired[i]);
+    }
+    free(maps);
+}

@@ -1,0 +1,499 @@
+/* map_bulk.c - operations on many keys or on the whole map.
+ *
+ * The connection's worker copies the request, fans it out to every worker
+ * (each handles the partitions it owns), then assembles one answer.  List
+ * answers are built without collecting pointers: each worker encodes its own
+ * elements as frames into its slot, and the origin splices the slots between
+ * the list's BEGIN and END frames.
+ */
+#include <string.h>
+
+#include "map/entry_ops.h"
+#include "map/expiry.h"
+#include "map/listeners.h"
+#include "map/locks.h"
+#include "map/map_service.h"
+#include "member/member.h"
+#include "partition/partition_id.h"
+#include "proto/codecs/map_codecs.h"
+#include "proto/error.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+
+typedef struct bulk bulk;
+typedef void (*bulk_part_fn)(mg_worker *w, bulk *b, mg_map *map, int slot);
+typedef void (*bulk_done_fn)(mg_worker *w, bulk *b, mg_map *map);
+
+struct bulk {
+    mg_fanout f;
+    mg_req_hdr hdr;
+    mg_conn_ref conn;
+    bulk_part_fn part_fn;
+    bulk_done_fn done_fn;
+    mg_bytes name;        /* points into msg */
+    int64_t now;
+    int64_t *counts;      /* [nworkers] */
+    mg_buf *frames;       /* [nworkers] encoded elements */
+    size_t *elements;     /* [nworkers] element count */
+    mg_bytes arg;         /* a decoded parameter (containsValue's value) */
+    mg_list list;         /* putAll entries / getAll keys */
+    bool flag;            /* putAll: triggerMapLoader */
+    size_t len;
+    uint8_t msg[];
+};
+
+static void bulk_part(mg_worker *w, mg_fanout *f)
+{
+    bulk *b = (bulk *)f;
+    mg_map *map = mg_map_lookup(w, b->name.ptr, b->name.len);
+    b->part_fn(w, b, map, w->idx);
+}
+
+static void bulk_done(mg_worker *w, mg_fanout *f)
+{
+    bulk *b = (bulk *)f;
+    mg_map *map = mg_map_lookup(w, b->name.ptr, b->name.len);
+    b->done_fn(w, b, map);
+    int n = w->m->nworkers;
+    for (int i = 0; i < n; i++)
+        mg_buf_free(&b->frames[i]);
+    free(b->frames);
+    free(b->counts);
+    free(b->elements);
+    free(b);
+}
+
+/* Copies the request so that every worker can read it after the connection's
+ * input buffer has moved on. */
+static bulk *bulk_new(mg_req *r, bulk_part_fn part, bulk_done_fn done)
+{
+    int n = r->w->m->nworkers;
+    bulk *b = mg_xcalloc(1, sizeof *b + r->len);
+    memcpy(b->msg, r->msg, r->len);
+    b->len = r->len;
+    b->hdr = r->hdr;
+    b->conn = r->conn;
+    b->part_fn = part;
+    b->done_fn = done;
+    b->now = mg_clock_now_ms();
+    b->counts = mg_xcalloc((size_t)n, sizeof *b->counts);
+    b->elements = mg_xcalloc((size_t)n, sizeof *b->elements);
+    b->frames = mg_xcalloc((size_t)n, sizeof *b->frames);
+    b->f.part = bulk_part;
+    b->f.done = bulk_done;
+    return b;
+}
+
+/* Pointers decoded from r->msg, moved to the copy in b->msg. */
+static mg_bytes rebase(const mg_req *r, const bulk *b, mg_bytes v)
+{
+    if (v.ptr)
+        v.ptr = b->msg + (v.ptr - r->msg);
+    return v;
+}
+
+static mg_list rebase_list(const mg_req *r, const bulk *b, mg_list l)
+{
+    if (l.p)
+        l.p = b->msg + (l.p - r->msg);
+    return l;
+}
+
+static void reply(mg_worker *w, bulk *b, mg_buf *out)
+{
+    mg_worker_send(w, b->conn, out);
+}
+
+#define FOR_OWN_PARTS(w, map, p, part)                                               \
+    for (int32_t p = (w)->idx; p < (map)->partition_count; p += (w)->m->nworkers)    \
+        for (mg_part *part = (map)->parts[p]; part; part = NULL)
+
+static int64_t sum_counts(mg_worker *w, const bulk *b)
+{
+    int64_t s = 0;
+    for (int i = 0; i < w->m->nworkers; i++)
+        s += b->counts[i];
+    return s;
+}
+
+/* --- size / isEmpty ----------------------------------------------------------- */
+
+/* Hazelcast counts stored records, expired-but-not-yet-removed ones included. */
+static void count_part(mg_worker *w, bulk *b, mg_map *map, int slot)
+{
+    int64_t n = 0;
+    FOR_OWN_PARTS(w, map, p, part)
+        n += (int64_t)mg_store_count(part->store);
+    b->counts[slot] = n;
+}
+
+static void size_done(mg_worker *w, bulk *b, mg_map *map)
+{
+    mg_buf out;
+    mg_buf_init(&out);
+    int64_t n = sum_counts(w, b);
+    if (b->hdr.type == MG_MAP_SIZE_REQ)
+        mg_map_size_resp_encode(&out, b->hdr.corr, n > INT32_MAX ? INT32_MAX : (int32_t)n);
+    else
+        mg_map_is_empty_resp_encode(&out, b->hdr.corr, n == 0);
+    reply(w, b, &out);
+    mg_buf_free(&out);
+}
+
+void mg_map_size(mg_req *r)
+{
+    mg_map_size_req q;
+    if (mg_map_size_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, count_part, size_done);
+    b->name = rebase(r, b, q.name);
+    mg_fanout_start(r->w, &b->f);
+}
+
+void mg_map_is_empty(mg_req *r)
+{
+    mg_map_is_empty_req q;
+    if (mg_map_is_empty_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, count_part, size_done);
+    b->name = rebase(r, b, q.name);
+    mg_fanout_start(r->w, &b->f);
+}
+
+/* --- clear / evictAll ----------------------------------------------------------- */
+
+typedef struct clear_ctx {
+    mg_part *part;
+} clear_ctx;
+
+static bool unlocked(void *ctx, const mg_entry *e)
+{
+    /* locked entries stay, and so do their locks */
+    return !mg_locked(((clear_ctx *)ctx)->part, mg_entry_key(e), e->klen);
+}
+
+static void clear_part(mg_worker *w, bulk *b, mg_map *map, int slot)
+{
+    int64_t n = 0;
+    FOR_OWN_PARTS(w, map, p, part) {
+        clear_ctx cc = {part};
+        n += (int64_t)mg_store_remove_if(part->store, unlocked, NULL, &cc);
+    }
+    b->counts[slot] = n;
+    if (b->hdr.type == MG_MAP_EVICT_ALL_REQ)
+        map->stats[w->idx].evictions += (uint64_t)n;
+}
+
+static void clear_done(mg_worker *w, bulk *b, mg_map *map)
+{
+    mg_buf out;
+    mg_buf_init(&out);
+    int64_t n = sum_counts(w, b);
+    bool evict = b->hdr.type == MG_MAP_EVICT_ALL_REQ;
+    if (evict)
+        mg_map_evict_all_resp_encode(&out, b->hdr.corr);
+    else
+        mg_map_clear_resp_encode(&out, b->hdr.corr);
+    reply(w, b, &out);
+    mg_buf_free(&out);
+    /* one map-wide event, and only when something was removed */
+    if (n > 0)
+        mg_listeners_publish(w, map, -1, evict ? MG_EV_EVICT_ALL : MG_EV_CLEAR_ALL, NULL, NULL,
+                             NULL, n > INT32_MAX ? INT32_MAX : (int32_t)n);
+}
+
+void mg_map_clear(mg_req *r)
+{
+    mg_map_clear_req q;
+    if (mg_map_clear_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, clear_part, clear_done);
+    b->name = rebase(r, b, q.name);
+    mg_fanout_start(r->w, &b->f);
+}
+
+void mg_map_evict_all(mg_req *r)
+{
+    mg_map_evict_all_req q;
+    if (mg_map_evict_all_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, clear_part, clear_done);
+    b->name = rebase(r, b, q.name);
+    mg_fanout_start(r->w, &b->f);
+}
+
+/* --- keySet / values / entrySet ------------------------------------------------- */
+
+typedef struct list_ctx {
+    bulk *b;
+    mg_part *part;
+    int slot;
+    mg_wr wr;
+} list_ctx;
+
+static bool emit(void *arg, mg_entry *e)
+{
+    list_ctx *lc = arg;
+    if (mg_expiry_is_expired(e, lc->b->now) && !mg_locked(lc->part, mg_entry_key(e), e->klen))
+        return true;   /* expired records are left out, not removed */
+    uint32_t t = lc->b->hdr.type;
+    if (t != MG_MAP_VALUES_REQ)
+        mg_wr_bytes(&lc->wr, mg_entry_key(e), e->klen);
+    if (t != MG_MAP_KEY_SET_REQ)
+        mg_wr_bytes(&lc->wr, mg_entry_value(e), e->vlen);
+    lc->b->elements[lc->slot]++;
+    return true;
+}
+
+static void list_part(mg_worker *w, bulk *b, mg_map *map, int slot)
+{
+    list_ctx lc = {.b = b, .slot = slot};
+    mg_wr_init(&lc.wr, &b->frames[slot]);
+    FOR_OWN_PARTS(w, map, p, part) {
+        lc.part = part;
+        mg_store_foreach(part->store, emit, &lc);
+    }
+}
+
+/* Response: initial frame, BEGIN, every worker's element frames, END. */
+static void splice_list(mg_worker *w, bulk *b, uint32_t resp_type, mg_buf *out)
+{
+    mg_wr wr;
+    mg_wr_init(&wr, out);
+    mg_wr_response(&wr, resp_type, b->hdr.corr, 0);
+    mg_wr_begin(&wr);
+    for (int i = 0; i < w->m->nworkers; i++)
+        mg_buf_append(out, b->frames[i].data, b->frames[i].len);
+    mg_wr_end_ds(&wr);
+    mg_wr_end(&wr);
+}
+
+static void list_done(mg_worker *w, bulk *b, mg_map *map)
+{
+    (void)map;
+    mg_buf out;
+    mg_buf_init(&out);
+    splice_list(w, b, b->hdr.type + 1, &out);
+    reply(w, b, &out);
+    mg_buf_free(&out);
+}
+
+static void list_op(mg_req *r)
+{
+    /* keySet, values and entrySet requests are all just the map name */
+    mg_map_key_set_req q;
+    if (mg_map_key_set_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, list_part, list_done);
+    b->name = rebase(r, b, q.name);
+    mg_fanout_start(r->w, &b->f);
+}
+
+void mg_map_key_set(mg_req *r) { list_op(r); }
+void mg_map_values(mg_req *r) { list_op(r); }
+void mg_map_entry_set(mg_req *r) { list_op(r); }
+
+/* --- containsValue ----------------------------------------------------------------- */
+
+typedef struct cv_ctx {
+    bulk *b;
+    bool found;
+} cv_ctx;
+
+static bool match_value(void *arg, mg_entry *e)
+{
+    cv_ctx *c = arg;
+    mg_bytes v = c->b->arg;
+    if (e->vlen == v.len && v.len >= 4 && memcmp(mg_entry_value(e) + 4, v.ptr + 4, v.len - 4) == 0 &&
+        !mg_expiry_is_expired(e, c->b->now)) {
+        c->found = true;
+        return false;
+    }
+    return true;
+}
+
+static void cv_part(mg_worker *w, bulk *b, mg_map *map, int slot)
+{
+    cv_ctx c = {b, false};
+    FOR_OWN_PARTS(w, map, p, part) {
+        mg_store_foreach(part->store, match_value, &c);
+        if (c.found)
+            break;
+    }
+    b->counts[slot] = c.found;
+}
+
+static void cv_done(mg_worker *w, bulk *b, mg_map *map)
+{
+    (void)map;
+    mg_buf out;
+    mg_buf_init(&out);
+    mg_map_contains_value_resp_encode(&out, b->hdr.corr, sum_counts(w, b) > 0);
+    reply(w, b, &out);
+    mg_buf_free(&out);
+}
+
+void mg_map_contains_value(mg_req *r)
+{
+    mg_map_contains_value_req q;
+    if (mg_map_contains_value_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, cv_part, cv_done);
+    b->name = rebase(r, b, q.name);
+    b->arg = rebase(r, b, q.value);
+    mg_fanout_start(r->w, &b->f);
+}
+
+/* --- getAll / putAll ---------------------------------------------------------------- */
+
+static bool own_key(mg_worker *w, mg_bytes key, int32_t *p)
+{
+    if (key.len < 8)
+        return false;
+    *p = mg_partition_of(key.ptr, key.len, w->m->partition_count);
+    return *p % w->m->nworkers == w->idx;
+}
+
+static void get_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
+{
+    mg_wr wr;
+    mg_wr_init(&wr, &b->frames[slot]);
+    mg_rd rd;
+    mg_rd_init(&rd, b->list.p, b->list.len);
+    mg_bytes key;
+    while (mg_rd_has_more(&rd) && mg_rd_bytes(&rd, &key) == 0) {
+        int32_t p;
+        if (!own_key(w, key, &p))
+            continue;
+        mg_kop k = {.w = w, .map = map, .p = p, .part = mg_map_part(w, map, p), .now = b->now, .key = key};
+        mg_entry *e = mg_kop_live(&k);
+        if (!e)
+            continue;   /* missing keys are left out of the answer */
+        mg_expiry_on_access(e, b->now);
+        mg_wr_bytes(&wr, mg_entry_key(e), e->klen);
+        mg_wr_bytes(&wr, mg_entry_value(e), e->vlen);
+    }
+}
+
+void mg_map_get_all(mg_req *r)
+{
+    mg_map_get_all_req q;
+    if (mg_map_get_all_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, get_all_part, list_done);
+    b->name = rebase(r, b, q.name);
+    b->list = rebase_list(r, b, q.keys);
+    mg_fanout_start(r->w, &b->f);
+}
+
+static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
+{
+    (void)slot;
+    mg_rd rd;
+    mg_rd_init(&rd, b->list.p, b->list.len);
+    mg_bytes key, value;
+    while (mg_rd_has_more(&rd) && mg_rd_bytes(&rd, &key) == 0 && mg_rd_bytes(&rd, &value) == 0) {
+        int32_t p;
+        if (!own_key(w, key, &p))
+            continue;
+        mg_kop k = {.w = w, .map = map, .p = p, .part = mg_map_part(w, map, p), .now = b->now, .key = key};
+        mg_entry *old = NULL;
+        mg_entry *e = mg_kop_store(&k, value, -1, -1, &old);   /* putAll ignores locks */
+        if (old && b->flag) {
+            mg_bytes oldv = mg_entry_value_bytes(old);
+            mg_kop_publish(&k, MG_EV_UPDATED, &value, &oldv);
+        } else {
+            /* without triggerMapLoader Hazelcast reports every entry as ADDED */
+            mg_kop_publish(&k, MG_EV_ADDED, &value, NULL);
+        }
+        mg_kop_release(&k, old);
+        mg_kop_evict_if_needed(&k, e);
+    }
+}
+
+static void empty_done(mg_worker *w, bulk *b, mg_map *map)
+{
+    (void)map;
+    mg_buf out;
+    mg_buf_init(&out);
+    mg_map_put_all_resp_encode(&out, b->hdr.corr);
+    reply(w, b, &out);
+    mg_buf_free(&out);
+}
+
+void mg_map_put_all(mg_req *r)
+{
+    mg_map_put_all_req q;
+    if (mg_map_put_all_req_decode(r->msg, r->len, &q)) {
+        mg_req_bad_message(r);
+        return;
+    }
+    bulk *b = bulk_new(r, put_all_part, empty_done);
+    b->name = rebase(r, b, q.name);
+    b->list = rebase_list(r, b, q.entries);
+    b->flag = q.has_trigger_map_loader ? q.trigger_map_loader : true;
+    mg_fanout_start(r->w, &b->f);
+}
+
+void mg_map_flush(mg_req *r)
+{
+    /* no MapStore: nothing is queued for writing behind */
+    mg_map_flush_resp_encode(r->out, r->hdr.corr);
+}
+
+/* --- destroy ------------------------------------------------------------------------ */
+
+typedef struct destroy_op {
+    mg_fanout f;
+    mg_map *map;
+    mg_req_hdr hdr;
+    mg_conn_ref conn;
+    void (*answer)(mg_buf *out, int64_t corr);
+} destroy_op;
+
+static void destroy_part(mg_worker *w, mg_fanout *f)
+{
+    destroy_op *d = (destroy_op *)f;
+    mg_map_drop_worker_parts(w, d->map);
+    mg_listeners_drop_map(w, (const uint8_t *)d->map->name, d->map->name_len);
+}
+
+static void destroy_done(mg_worker *w, mg_fanout *f)
+{
+    destroy_op *d = (destroy_op *)f;
+    mg_map_free(d->map);
+    mg_buf out;
+    mg_buf_init(&out);
+    d->answer(&out, d->hdr.corr);
+    mg_worker_send(w, d->conn, &out);
+    mg_buf_free(&out);
+    free(d);
+}
+
+void mg_map_destroy_then(mg_req *r, const uint8_t *name, size_t len, void (*answer)(mg_buf *, int64_t))
+{
+    mg_map *map = mg_map_lookup(r->w, name, len);
+    mg_map_unregister(r->w->m, map);
+    destroy_op *d = mg_xcalloc(1, sizeof *d);
+    d->map = map;
+    d->hdr = r->hdr;
+    d->conn = r->conn;
+    d->answer = answer;
+    d->f.part = destroy_part;
+    d->f.done = destroy_done;
+    mg_fanout_start(r->w, &d->f);
+}

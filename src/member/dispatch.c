@@ -1,0 +1,227 @@
+/* dispatch.c - the message table and routing of requests to workers. */
+#include "member/dispatch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client/client_service.h"
+#include "map/map_service.h"
+#include "member/member.h"
+#include "net/conn.h"
+#include "partition/partition_id.h"
+#include "proto/codecs/client_codecs.h"
+#include "proto/codecs/map_codecs.h"
+#include "proto/codecs/msg_names.h"
+#include "proto/error.h"
+#include "util/alloc.h"
+
+/* Index of a request type in the table: service id (0 client, 1 map) and
+ * method id.  Requests always have a zero low byte. */
+#define SLOT(type) ((((type) >> 16) & 0xff) * 256 + (((type) >> 8) & 0xff))
+#define NSERVICES 2
+#define CONN(t, f) [SLOT(t)] = {t, MG_ROUTE_CONN, f, #t}
+#define KEY(t, f) [SLOT(t)] = {t, MG_ROUTE_KEY, f, #t}
+
+static const mg_handler handlers[NSERVICES * 256] = {
+    /* Client service: connection-level */
+    CONN(MG_CLIENT_AUTHENTICATION_REQ, mg_client_authenticate),
+    CONN(MG_CLIENT_ADD_CLUSTER_VIEW_LISTENER_REQ, mg_client_add_cluster_view_listener),
+    CONN(MG_CLIENT_CREATE_PROXY_REQ, mg_client_create_proxy),
+    CONN(MG_CLIENT_DESTROY_PROXY_REQ, mg_client_destroy_proxy),
+    CONN(MG_CLIENT_GET_DISTRIBUTED_OBJECTS_REQ, mg_client_get_distributed_objects),
+    CONN(MG_CLIENT_PING_REQ, mg_client_ping),
+    CONN(MG_CLIENT_STATISTICS_REQ, mg_client_statistics),
+    CONN(MG_CLIENT_CREATE_PROXIES_REQ, mg_client_create_proxies),
+    CONN(MG_CLIENT_LOCAL_BACKUP_LISTENER_REQ, mg_client_local_backup_listener),
+    CONN(MG_CLIENT_TRIGGER_PARTITION_ASSIGNMENT_REQ, mg_client_trigger_partition_assignment),
+
+    /* Map service: one key, run where the key's partition lives */
+    KEY(MG_MAP_PUT_REQ, mg_map_put),
+    KEY(MG_MAP_GET_REQ, mg_map_get),
+    KEY(MG_MAP_REMOVE_REQ, mg_map_remove),
+    KEY(MG_MAP_REPLACE_REQ, mg_map_replace),
+    KEY(MG_MAP_REPLACE_IF_SAME_REQ, mg_map_replace_if_same),
+    KEY(MG_MAP_CONTAINS_KEY_REQ, mg_map_contains_key),
+    KEY(MG_MAP_REMOVE_IF_SAME_REQ, mg_map_remove_if_same),
+    KEY(MG_MAP_DELETE_REQ, mg_map_delete),
+    KEY(MG_MAP_TRY_REMOVE_REQ, mg_map_try_remove),
+    KEY(MG_MAP_TRY_PUT_REQ, mg_map_try_put),
+    KEY(MG_MAP_PUT_TRANSIENT_REQ, mg_map_put_transient),
+    KEY(MG_MAP_PUT_IF_ABSENT_REQ, mg_map_put_if_absent),
+    KEY(MG_MAP_SET_REQ, mg_map_set),
+    KEY(MG_MAP_LOCK_REQ, mg_map_lock),
+    KEY(MG_MAP_TRY_LOCK_REQ, mg_map_try_lock),
+    KEY(MG_MAP_IS_LOCKED_REQ, mg_map_is_locked),
+    KEY(MG_MAP_UNLOCK_REQ, mg_map_unlock),
+    KEY(MG_MAP_FORCE_UNLOCK_REQ, mg_map_force_unlock),
+    KEY(MG_MAP_GET_ENTRY_VIEW_REQ, mg_map_get_entry_view),
+    KEY(MG_MAP_EVICT_REQ, mg_map_evict),
+    KEY(MG_MAP_SET_TTL_REQ, mg_map_set_ttl),
+    KEY(MG_MAP_PUT_WITH_MAX_IDLE_REQ, mg_map_put_with_max_idle),
+    KEY(MG_MAP_PUT_TRANSIENT_WITH_MAX_IDLE_REQ, mg_map_put_transient_with_max_idle),
+    KEY(MG_MAP_PUT_IF_ABSENT_WITH_MAX_IDLE_REQ, mg_map_put_if_absent_with_max_idle),
+    KEY(MG_MAP_SET_WITH_MAX_IDLE_REQ, mg_map_set_with_max_idle),
+
+    /* Map service: many keys or the whole map, fanned out from here */
+    CONN(MG_MAP_PUT_ALL_REQ, mg_map_put_all),
+    CONN(MG_MAP_GET_ALL_REQ, mg_map_get_all),
+    CONN(MG_MAP_CONTAINS_VALUE_REQ, mg_map_contains_value),
+    CONN(MG_MAP_SIZE_REQ, mg_map_size),
+    CONN(MG_MAP_IS_EMPTY_REQ, mg_map_is_empty),
+    CONN(MG_MAP_CLEAR_REQ, mg_map_clear),
+    CONN(MG_MAP_EVICT_ALL_REQ, mg_map_evict_all),
+    CONN(MG_MAP_KEY_SET_REQ, mg_map_key_set),
+    CONN(MG_MAP_VALUES_REQ, mg_map_values),
+    CONN(MG_MAP_ENTRY_SET_REQ, mg_map_entry_set),
+    CONN(MG_MAP_FLUSH_REQ, mg_map_flush),
+    CONN(MG_MAP_ADD_ENTRY_LISTENER_REQ, mg_map_add_entry_listener),
+    CONN(MG_MAP_ADD_ENTRY_LISTENER_TO_KEY_REQ, mg_map_add_entry_listener_to_key),
+    CONN(MG_MAP_REMOVE_ENTRY_LISTENER_REQ, mg_map_remove_entry_listener),
+};
+
+const mg_handler *mg_dispatch_find(uint32_t type)
+{
+    if ((type & 0xff) != 0 || ((type >> 16) & 0xff) >= NSERVICES || (type >> 24) != 0)
+        return NULL;
+    const mg_handler *h = &handlers[SLOT(type)];
+    return h->fn ? h : NULL;
+}
+
+/* --- errors ---------------------------------------------------------------- */
+
+void mg_req_error(mg_req *r, int32_t code, const char *class_name, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mg_proto_error_encode(r->out, r->hdr.corr, code, class_name, msg);
+}
+
+void mg_req_bad_message(mg_req *r)
+{
+    const char *name = mg_msg_name(r->hdr.type);
+    mg_req_error(r, MG_ERR_ILLEGAL_ARGUMENT, "java.lang.IllegalArgumentException",
+                 "malformed %s request (type 0x%06x, %zu bytes): a parameter is missing or "
+                 "its frame is too short", name ? name : "unknown", r->hdr.type, r->len);
+}
+
+/* --- execution ------------------------------------------------------------- */
+
+void mg_dispatch_execute(mg_worker *w, const mg_handler *h, mg_req *r)
+{
+    mg_buf scratch;
+    mg_buf_init(&scratch);
+    mg_conn *c = r->conn.worker == w->idx ? mg_conn_lookup(w, r->conn.id) : NULL;
+    r->w = w;
+    r->local = c;
+    /* On the connection's own worker the answer goes straight to its output. */
+    r->out = c ? mg_conn_out(c) : &scratch;
+    h->fn(r);
+    if (!c)
+        mg_worker_send(w, r->conn, &scratch);
+    mg_buf_free(&scratch);
+}
+
+typedef struct request_task {
+    mg_task base;
+    const mg_handler *h;
+    mg_req_hdr hdr;
+    mg_conn_ref conn;
+    mg_uuid client;
+    int32_t partition;
+    size_t len;
+    uint8_t msg[];
+} request_task;
+
+static void run_request(mg_worker *w, mg_task *t)
+{
+    request_task *rt = (request_task *)t;
+    mg_req r = {
+        .msg = rt->msg, .len = rt->len, .hdr = rt->hdr, .conn = rt->conn,
+        .client = rt->client, .partition = rt->partition,
+    };
+    mg_dispatch_execute(w, rt->h, &r);
+    free(rt);
+}
+
+/* The partition of a keyed Map request: its key is the second variable frame
+ * (the first is the map name). */
+static int32_t key_partition(mg_member *m, const uint8_t *msg, size_t len)
+{
+    mg_rd rd;
+    mg_frame f;
+    mg_rd_init(&rd, msg, len);
+    if (mg_rd_next(&rd, &f) || mg_rd_next(&rd, &f) || mg_rd_next(&rd, &f))
+        return -1;
+    if (f.flags & (MG_F_NULL | MG_F_BEGIN_DS | MG_F_END_DS))
+        return -1;
+    return mg_partition_of(f.content, f.len, m->partition_count);
+}
+
+static void unsupported(mg_conn *c, const mg_req_hdr *h)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "Unrecognized client message received with type: 0x%x", h->type);
+    mg_proto_error_encode(mg_conn_out(c), h->corr, MG_ERR_UNSUPPORTED_OPERATION,
+                          "java.lang.UnsupportedOperationException", msg);
+}
+
+void mg_dispatch(mg_conn *c, const uint8_t *msg, size_t len)
+{
+    mg_worker *w = c->w;
+    mg_member *m = w->m;
+    mg_rd rd;
+    mg_req_hdr hdr;
+    mg_frame first;
+    mg_rd_init(&rd, msg, len);
+    if (mg_rd_request_header(&rd, &hdr, &first) != 0) {
+        c->close_after_flush = true;
+        mg_conn_close(c, "request whose first frame is shorter than a request header");
+        return;
+    }
+    if (!c->authenticated && hdr.type != MG_CLIENT_AUTHENTICATION_REQ) {
+        mg_proto_error_encode(mg_conn_out(c), hdr.corr, MG_ERR_AUTHENTICATION,
+                              "com.hazelcast.client.AuthenticationException",
+                              "the connection is not authenticated");
+        c->close_after_flush = true;
+        mg_conn_close(c, "request before authentication");
+        return;
+    }
+    const mg_handler *h = mg_dispatch_find(hdr.type);
+    if (!h) {
+        unsupported(c, &hdr);
+        return;
+    }
+    mg_req r = {.msg = msg, .len = len, .hdr = hdr, .conn = mg_conn_ref_of(c),
+                .client = c->client_uuid, .partition = -1};
+    if (h->route == MG_ROUTE_CONN) {
+        mg_dispatch_execute(w, h, &r);
+        return;
+    }
+    int32_t p = key_partition(m, msg, len);
+    if (p < 0) {
+        r.w = w;
+        r.out = mg_conn_out(c);
+        mg_req_bad_message(&r);
+        return;
+    }
+    r.partition = p;
+    mg_worker *owner = mg_worker_for_partition(m, p);
+    if (owner == w) {
+        mg_dispatch_execute(w, h, &r);
+        return;
+    }
+    request_task *t = mg_xmalloc(sizeof *t + len);
+    t->base.run = run_request;
+    t->h = h;
+    t->hdr = hdr;
+    t->conn = r.conn;
+    t->client = r.client;
+    t->partition = p;
+    t->len = len;
+    memcpy(t->msg, msg, len);
+    mg_worker_post(owner, &t->base);
+}

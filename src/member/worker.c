@@ -1,0 +1,208 @@
+/* worker.c - worker threads, their inboxes, and fan-out. */
+#include "member/worker.h"
+
+#include <string.h>
+
+#include "map/map.h"
+#include "member/member.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "util/alloc.h"
+#include "util/rand.h"
+
+#define MG_SWEEP_INTERVAL_MS 100
+
+static void drain_inbox(uv_async_t *a)
+{
+    mg_worker *w = a->data;
+    for (;;) {
+        pthread_mutex_lock(&w->inbox_lock);
+        mg_task *t = w->inbox_head;
+        w->inbox_head = w->inbox_tail = NULL;
+        pthread_mutex_unlock(&w->inbox_lock);
+        if (!t)
+            return;
+        while (t) {
+            mg_task *next = t->next;
+            t->run(w, t);
+            atomic_fetch_sub(&w->m->tasks_in_flight, 1);
+            t = next;
+        }
+    }
+}
+
+static void on_check(uv_check_t *h)
+{
+    mg_conn_flush_all(h->data);
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+    mg_map_sweep(t->data);
+}
+
+int mg_worker_init(mg_worker *w, mg_member *m, int idx)
+{
+    memset(w, 0, sizeof *w);
+    w->m = m;
+    w->idx = idx;
+    w->rng = mg_rand_seed();
+    mg_bmap_init(&w->map_cache);
+    mg_bmap_init(&w->listeners);
+    pthread_mutex_init(&w->inbox_lock, NULL);
+    int rc = uv_loop_init(&w->loop);
+    if (rc)
+        return rc;
+    uv_async_init(&w->loop, &w->wake, drain_inbox);
+    w->wake.data = w;
+    uv_check_init(&w->loop, &w->flush);
+    w->flush.data = w;
+    uv_check_start(&w->flush, on_check);
+    uv_timer_init(&w->loop, &w->sweep);
+    w->sweep.data = w;
+    uv_timer_start(&w->sweep, on_sweep, MG_SWEEP_INTERVAL_MS, MG_SWEEP_INTERVAL_MS);
+    return 0;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void worker_main(void *arg)
+{
+    mg_worker *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    /* Stopped: close whatever is left and let the callbacks finish. */
+    uv_walk(&w->loop, close_walk, NULL);
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&w->loop);
+}
+
+int mg_worker_run(mg_worker *w)
+{
+    return uv_thread_create(&w->thread, worker_main, w);
+}
+
+void mg_worker_join(mg_worker *w)
+{
+    uv_thread_join(&w->thread);
+    mg_bmap_free(&w->map_cache);
+    mg_bmap_free(&w->listeners);
+    free(w->conns);
+    free(w->conn_gen);
+    pthread_mutex_destroy(&w->inbox_lock);
+}
+
+void mg_worker_post(mg_worker *w, mg_task *t)
+{
+    t->next = NULL;
+    atomic_fetch_add(&w->m->tasks_in_flight, 1);
+    pthread_mutex_lock(&w->inbox_lock);
+    if (w->inbox_tail)
+        w->inbox_tail->next = t;
+    else
+        w->inbox_head = t;
+    w->inbox_tail = t;
+    pthread_mutex_unlock(&w->inbox_lock);
+    uv_async_send(&w->wake);
+}
+
+mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition)
+{
+    return &m->workers[partition % m->nworkers];
+}
+
+/* --- delivering bytes to a connection ------------------------------------ */
+
+typedef struct send_task {
+    mg_task base;
+    uint64_t conn_id;
+    mg_buf bytes;
+} send_task;
+
+static void deliver(mg_worker *w, uint64_t conn_id, mg_buf *b)
+{
+    mg_conn *c = mg_conn_lookup(w, conn_id);
+    if (c)   /* gone: the client left, its answers go nowhere */
+        mg_buf_append(mg_conn_out(c), b->data, b->len);
+}
+
+static void run_send(mg_worker *w, mg_task *t)
+{
+    send_task *st = (send_task *)t;
+    deliver(w, st->conn_id, &st->bytes);
+    mg_buf_free(&st->bytes);
+    free(st);
+}
+
+void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b)
+{
+    if (b->len == 0)
+        return;
+    if (to.worker == from->idx) {
+        deliver(from, to.id, b);
+        mg_buf_reset(b);
+        return;
+    }
+    send_task *st = mg_xmalloc(sizeof *st);
+    st->base.run = run_send;
+    st->conn_id = to.id;
+    st->bytes = *b;
+    mg_buf_init(b);
+    mg_worker_post(&from->m->workers[to.worker], &st->base);
+}
+
+/* --- fan-out -------------------------------------------------------------- */
+
+typedef struct fanout_task {
+    mg_task base;
+    mg_fanout *f;
+} fanout_task;
+
+static void run_done(mg_worker *w, mg_task *t)
+{
+    mg_fanout *f = ((fanout_task *)t)->f;
+    free(t);
+    f->done(w, f);
+}
+
+static void run_part(mg_worker *w, mg_task *t)
+{
+    mg_fanout *f = ((fanout_task *)t)->f;
+    f->part(w, f);
+    if (atomic_fetch_sub(&f->pending, 1) == 1) {
+        /* last part: completion runs where the request came from */
+        if (f->origin == w->idx) {
+            free(t);
+            f->done(w, f);
+        } else {
+            t->run = run_done;
+            mg_worker_post(&w->m->workers[f->origin], t);
+        }
+        return;
+    }
+    free(t);
+}
+
+void mg_fanout_start(mg_worker *origin, mg_fanout *f)
+{
+    mg_member *m = origin->m;
+    f->origin = origin->idx;
+    atomic_store(&f->pending, m->nworkers);
+    /* Post to the others first, run our own part inline last. */
+    for (int i = 0; i < m->nworkers; i++) {
+        if (i == origin->idx)
+            continue;
+        fanout_task *t = mg_xmalloc(sizeof *t);
+        t->base.run = run_part;
+        t->f = f;
+        mg_worker_post(&m->workers[i], &t->base);
+    }
+    fanout_task *self = mg_xmalloc(sizeof *self);
+    self->base.run = run_part;
+    self->f = f;
+    run_part(origin, &self->base);
+}

@@ -1,0 +1,94 @@
+/* worker.h - the threads of a member.
+ *
+ * A member runs T workers (default: online CPUs).  Each worker is one thread
+ * with its own libuv loop and owns:
+ *   - the client connections assigned to it (accept hands them out in turn);
+ *   - the partitions p with p % T == worker index: their record stores, lock
+ *     tables and expiry cursors (see map/map.h);
+ *   - its copy of the entry-listener registrations (map/listeners.h), so
+ *     publishing an event never takes a lock.
+ * Nothing a worker owns is touched by another thread.  Threads talk only by
+ * posting tasks to each other's inbox (a mutex-guarded list, held for a
+ * pointer swap, plus a uv_async wake-up).  Requests for one partition are
+ * therefore applied by one thread, in the order they were posted.
+ */
+#ifndef MG_MEMBER_WORKER_H
+#define MG_MEMBER_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "util/bmap.h"
+#include "util/buf.h"
+
+typedef struct mg_member mg_member;
+typedef struct mg_worker mg_worker;
+typedef struct mg_conn mg_conn;
+
+/* A unit of work posted to a worker.  Concrete tasks embed this first. */
+typedef struct mg_task {
+    struct mg_task *next;
+    void (*run)(mg_worker *w, struct mg_task *t);   /* runs on the target, owns t */
+} mg_task;
+
+/* Names a connection across threads: its worker and a generation-tagged id. */
+typedef struct mg_conn_ref {
+    int worker;
+    uint64_t id;
+} mg_conn_ref;
+
+struct mg_worker {
+    mg_member *m;
+    int idx;
+    uv_loop_t loop;
+    uv_thread_t thread;
+    uv_async_t wake;
+    uv_check_t flush;            /* after each loop turn: write what handlers queued */
+    uv_timer_t sweep;            /* background expiry */
+    uv_poll_t accept_poll;       /* worker 0 only: the listening socket */
+    bool accepting;
+
+    pthread_mutex_t inbox_lock;  /* guards inbox_head/tail only */
+    mg_task *inbox_head, *inbox_tail;
+
+    /* connections: slot table; id = generation << 32 | slot */
+    mg_conn **conns;
+    uint32_t *conn_gen;
+    size_t nconn_slots;
+    mg_conn *dirty;              /* connections with output to flush */
+    size_t live_conns;
+
+    mg_bmap map_cache;           /* name -> mg_map*, this worker's view */
+    mg_bmap listeners;           /* map name -> mg_listener_list* */
+    size_t sweep_map_pos;        /* expiry sweep position */
+    uint64_t rng;
+    bool stopping;
+};
+
+int mg_worker_init(mg_worker *w, mg_member *m, int idx);
+int mg_worker_run(mg_worker *w);          /* starts the thread */
+void mg_worker_join(mg_worker *w);
+void mg_worker_post(mg_worker *w, mg_task *t);   /* any thread */
+
+/* Worker that owns partition p. */
+mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition);
+
+/* Delivers finished bytes (a response or an event) to a connection on any
+ * worker.  Takes ownership of *b's memory (leaves *b empty). */
+void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b);
+
+/* Fan-out: run part() on every worker, then done() on the origin worker once
+ * all parts finished.  `f` must stay valid until done() runs; done() frees it. */
+typedef struct mg_fanout mg_fanout;
+struct mg_fanout {
+    atomic_int pending;
+    int origin;
+    void (*part)(mg_worker *w, mg_fanout *f);
+    void (*done)(mg_worker *w, mg_fanout *f);
+};
+void mg_fanout_start(mg_worker *origin, mg_fanout *f);
+
+#endif

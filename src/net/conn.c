@@ -1,0 +1,304 @@
+/* conn.c - client connection I/O: the CP2 preface, cutting the byte stream
+ * into messages, batching output, back-pressure and clean-up. */
+#include "net/conn.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/client_service.h"
+#include "member/dispatch.h"
+#include "member/member.h"
+#include "proto/error.h"
+#include "util/alloc.h"
+
+#define READ_CHUNK (64u << 10)
+
+/* --- slot table: ids stay unique across reuse of a slot ------------------- */
+
+static uint64_t slot_add(mg_worker *w, mg_conn *c)
+{
+    size_t i;
+    for (i = 0; i < w->nconn_slots; i++)
+        if (!w->conns[i])
+            break;
+    if (i == w->nconn_slots) {
+        size_t n = w->nconn_slots ? w->nconn_slots * 2 : 16;
+        w->conns = mg_xrealloc(w->conns, n * sizeof *w->conns);
+        w->conn_gen = mg_xrealloc(w->conn_gen, n * sizeof *w->conn_gen);
+        for (size_t j = w->nconn_slots; j < n; j++) {
+            w->conns[j] = NULL;
+            w->conn_gen[j] = 0;
+        }
+        w->nconn_slots = n;
+    }
+    w->conns[i] = c;
+    w->conn_gen[i]++;
+    w->live_conns++;
+    return ((uint64_t)w->conn_gen[i] << 32) | i;
+}
+
+static void slot_remove(mg_worker *w, uint64_t id)
+{
+    uint32_t i = (uint32_t)id;
+    if (i < w->nconn_slots && w->conns[i]) {
+        w->conns[i] = NULL;
+        w->live_conns--;
+    }
+}
+
+mg_conn *mg_conn_lookup(mg_worker *w, uint64_t id)
+{
+    uint32_t i = (uint32_t)id;
+    if (i >= w->nconn_slots || w->conn_gen[i] != (uint32_t)(id >> 32))
+        return NULL;
+    mg_conn *c = w->conns[i];
+    return c && c->state != MG_CONN_CLOSING ? c : NULL;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+mg_buf *mg_conn_out(mg_conn *c)
+{
+    if (!c->in_dirty_list) {
+        c->in_dirty_list = true;
+        c->next_dirty = c->w->dirty;
+        c->w->dirty = c;
+    }
+    return &c->out;
+}
+
+static void start_write(mg_conn *c);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+
+static size_t backlog(const mg_conn *c) { return c->out.len + c->writing.len; }
+
+static void on_closed(uv_handle_t *h)
+{
+    mg_conn *c = h->data;
+    mg_buf_free(&c->in);
+    mg_buf_free(&c->out);
+    mg_buf_free(&c->writing);
+    free(c);
+}
+
+static void really_close(mg_conn *c)
+{
+    if (uv_is_closing((uv_handle_t *)&c->tcp))
+        return;
+    if (c->in_dirty_list) {   /* never leave a freed connection on the list */
+        for (mg_conn **pp = &c->w->dirty; *pp; pp = &(*pp)->next_dirty)
+            if (*pp == c) {
+                *pp = c->next_dirty;
+                break;
+            }
+        c->in_dirty_list = false;
+    }
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    mg_conn *c = req->data;
+    c->write_pending = false;
+    mg_buf_reset(&c->writing);
+    if (status < 0) {
+        if (c->state != MG_CONN_CLOSING)
+            mg_conn_close(c, uv_strerror(status));
+        else
+            really_close(c);
+        return;
+    }
+    if (c->state == MG_CONN_CLOSING) {
+        if (c->close_after_flush && c->out.len) {
+            start_write(c);
+            return;
+        }
+        really_close(c);
+        return;
+    }
+    if (c->out.len)
+        start_write(c);
+    if (c->read_paused && backlog(c) < MG_CONN_OUT_HIGH / 2) {
+        c->read_paused = false;
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    }
+}
+
+static void start_write(mg_conn *c)
+{
+    if (c->write_pending || c->out.len == 0)
+        return;
+    mg_buf tmp = c->writing;   /* swap: the queued bytes become the in-flight write */
+    c->writing = c->out;
+    c->out = tmp;
+    mg_buf_reset(&c->out);
+    uv_buf_t b = uv_buf_init((char *)c->writing.data, (unsigned)c->writing.len);
+    c->wreq.data = c;
+    c->write_pending = true;
+    int rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+    if (rc < 0) {
+        c->write_pending = false;
+        mg_conn_close(c, uv_strerror(rc));
+    }
+}
+
+void mg_conn_flush_all(mg_worker *w)
+{
+    mg_conn *c = w->dirty;
+    w->dirty = NULL;
+    while (c) {
+        mg_conn *next = c->next_dirty;
+        c->in_dirty_list = false;
+        c->next_dirty = NULL;
+        if (c->state != MG_CONN_CLOSING || c->close_after_flush)
+            start_write(c);
+        if (!c->read_paused && c->state == MG_CONN_OPEN && backlog(c) > MG_CONN_OUT_HIGH) {
+            /* the client is not reading its answers: stop taking requests */
+            c->read_paused = true;
+            uv_read_stop((uv_stream_t *)&c->tcp);
+        }
+        c = next;
+    }
+}
+
+/* --- closing -------------------------------------------------------------- */
+
+void mg_conn_close(mg_conn *c, const char *why)
+{
+    if (c->state == MG_CONN_CLOSING)
+        return;
+    mg_member *m = c->w->m;
+    if (why)
+        MG_INFO(&m->log, "client connection %s closed: %s", c->peer, why);
+    c->state = MG_CONN_CLOSING;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    slot_remove(c->w, c->id);
+    mg_client_on_close(c);
+    if (c->close_after_flush && (c->out.len || c->write_pending)) {
+        start_write(c);
+        if (c->write_pending)
+            return;   /* on_write finishes the close */
+    }
+    if (!c->write_pending)
+        really_close(c);
+}
+
+void mg_conn_close_all(mg_worker *w)
+{
+    for (size_t i = 0; i < w->nconn_slots; i++)
+        if (w->conns[i])
+            mg_conn_close(w->conns[i], NULL);
+}
+
+/* --- input ---------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    (void)hint;
+    mg_conn *c = h->data;
+    mg_buf_reserve(&c->in, READ_CHUNK);
+    *buf = uv_buf_init((char *)c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
+}
+
+/* A message we will not read: answer its correlation id if we can see it,
+ * then close; the stream cannot be resynchronised reliably. */
+static void reject_stream(mg_conn *c, const uint8_t *p, size_t avail, const char *what)
+{
+    mg_member *m = c->w->m;
+    int32_t flen = avail >= 4 ? (int32_t)mg_get_u32(p) : -1;
+    if (avail >= MG_FRAME_HDR + 12 && flen >= MG_FRAME_HDR + 12) {
+        int64_t corr = (int64_t)mg_get_u64(p + MG_FRAME_HDR + 4);
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s (frame length %d, memgrid.client.max-message-bytes %lld)",
+                 what, flen, (long long)m->max_message);
+        mg_proto_error_encode(mg_conn_out(c), corr, MG_ERR_ILLEGAL_ARGUMENT,
+                              "java.lang.IllegalArgumentException", msg);
+    }
+    char why[200];
+    snprintf(why, sizeof why, "%s (frame length %d)", what, flen);
+    c->close_after_flush = true;
+    mg_conn_close(c, why);
+}
+
+static void process_input(mg_conn *c)
+{
+    size_t off = 0;
+    if (c->state == MG_CONN_PREFACE) {
+        if (c->in.len < 3)
+            return;
+        if (memcmp(c->in.data, "CP2", 3) != 0) {
+            mg_conn_close(c, "not a Hazelcast client protocol connection (no CP2 preface)");
+            return;
+        }
+        c->state = MG_CONN_OPEN;
+        off = 3;
+    }
+    while (c->state == MG_CONN_OPEN && off < c->in.len) {
+        size_t msg_len = 0;
+        int rc = mg_msg_scan(c->in.data + off, c->in.len - off, (size_t)c->w->m->max_message, &msg_len);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            reject_stream(c, c->in.data + off, c->in.len - off, "malformed or oversized message");
+            return;
+        }
+        mg_dispatch(c, c->in.data + off, msg_len);
+        off += msg_len;
+        if (c->read_paused)
+            break;
+    }
+    if (c->state == MG_CONN_CLOSING)
+        return;
+    if (off) {
+        memmove(c->in.data, c->in.data + off, c->in.len - off);
+        c->in.len -= off;
+    }
+    /* Give memory back after a large message. */
+    if (c->in.len == 0 && c->in.cap > 4 * READ_CHUNK) {
+        mg_buf_free(&c->in);
+    }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    mg_conn *c = s->data;
+    if (nread < 0) {
+        mg_conn_close(c, nread == UV_EOF ? "client closed" : uv_strerror((int)nread));
+        return;
+    }
+    c->in.len += (size_t)nread;
+    process_input(c);
+}
+
+void mg_conn_accept(mg_worker *w, int fd)
+{
+    mg_conn *c = mg_xcalloc(1, sizeof *c);
+    c->w = w;
+    mg_buf_init(&c->in);
+    mg_buf_init(&c->out);
+    mg_buf_init(&c->writing);
+    uv_tcp_init(&w->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_tcp_open(&c->tcp, fd) < 0) {
+        close(fd);
+        uv_close((uv_handle_t *)&c->tcp, on_closed);
+        return;
+    }
+    struct sockaddr_storage ss;
+    int sl = sizeof ss;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip);
+        snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(sin->sin_port));
+    } else {
+        snprintf(c->peer, sizeof c->peer, "fd %d", fd);
+    }
+    c->id = slot_add(w, c);
+    c->state = MG_CONN_PREFACE;
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}

@@ -1,0 +1,64 @@
+/* conn.h - one client connection.
+ *
+ * Owned by one worker; only that thread touches it.  Input is read into `in`
+ * and cut into messages (proto/frame.h); each complete message is dispatched
+ * (member/dispatch.h).  Output that handlers produce during a loop turn is
+ * appended to `out` and written with one uv_write when the turn ends (the
+ * worker's uv_check), so many responses share one syscall.
+ *
+ * Memory bounds: an inbound message larger than
+ * memgrid.client.max-message-bytes closes the connection with one log line;
+ * while more than MG_CONN_OUT_HIGH bytes wait to be written (a client that
+ * does not read), the connection stops reading new requests until the backlog
+ * drains, so a slow reader cannot make the member grow without bound.
+ */
+#ifndef MG_NET_CONN_H
+#define MG_NET_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "member/worker.h"
+#include "proto/frame.h"
+#include "util/buf.h"
+
+#define MG_CONN_OUT_HIGH (64u << 20)
+
+typedef enum { MG_CONN_PREFACE, MG_CONN_OPEN, MG_CONN_CLOSING } mg_conn_state;
+
+struct mg_conn {
+    mg_worker *w;
+    uint64_t id;
+    uv_tcp_t tcp;
+    mg_conn_state state;
+    char peer[64];
+
+    mg_buf in;
+    mg_buf out;          /* queued this turn */
+    mg_buf writing;      /* handed to uv_write */
+    uv_write_t wreq;
+    bool write_pending;
+    bool in_dirty_list;
+    bool read_paused;
+    bool close_after_flush;
+    mg_conn *next_dirty;
+
+    bool authenticated;
+    mg_uuid client_uuid;
+    char client_type[16];
+    char client_name[64];
+    bool view_listener;  /* registered for cluster view events */
+    int64_t view_corr;
+};
+
+void mg_conn_accept(mg_worker *w, int fd);
+mg_conn *mg_conn_lookup(mg_worker *w, uint64_t id);
+static inline mg_conn_ref mg_conn_ref_of(const mg_conn *c) { return (mg_conn_ref){c->w->idx, c->id}; }
+/* The buffer to append output to; marks the connection for flushing. */
+mg_buf *mg_conn_out(mg_conn *c);
+void mg_conn_close(mg_conn *c, const char *why);
+void mg_conn_flush_all(mg_worker *w);
+void mg_conn_close_all(mg_worker *w);
+
+#endif
