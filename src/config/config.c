@@ -394,7 +394,7 @@ static void say(loader *L, bool is_error, int line, const char *fmt, ...)
         return;
     }
     char msg[1024];
-    int n = snprintf(msg, sizeof msg, "%s: ", L->dpath);
+    int n = L->dlen ? snprintf(msg, sizeof msg, "%s: ", L->dpath) : 0;
     if (n < 0 || (size_t)n >= sizeof msg)
         n = 0;
     va_list ap;
@@ -515,7 +515,8 @@ static size_t edit_distance(const char *a, const char *b)
 static const char *suggest(const char *parent, const char *name)
 {
     const char *best = NULL;
-    size_t best_d = strlen(name) > 10 ? 4 : 3;
+    size_t len = strlen(name);
+    size_t best_d = (len <= 4 ? 1 : len <= 8 ? 2 : 3) + 1;   /* accept up to 1, 2 or 3 edits */
     for (size_t i = 0; i < N_KEYS; i++) {
         const keydef *r = &keys[i];
         if (!is_child(r, parent) || strchr(leaf(r, parent), '*') || strchr(leaf(r, parent), '<'))
@@ -529,15 +530,30 @@ static const char *suggest(const char *parent, const char *name)
     return best;
 }
 
-/* "a, b, c" of the keys of a section, for a scalar given where it belongs. */
+/* Does row r, or any row below it, fill a field of the model? */
+static bool does_something(const keydef *r)
+{
+    size_t pl = strlen(r->path);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const keydef *k = &keys[i];
+        if (strncmp(k->path, r->path, pl) != 0 || (k->path[pl] != '\0' && k->path[pl] != '.'))
+            continue;
+        if (k->scope != S_NONE || k->kind == K_MEMBERS || k->kind == K_NAMED || k->kind == K_PROPS)
+            return true;
+    }
+    return false;
+}
+
+/* "a, b, c": the keys of a section that do something, for a message about
+ * a scalar written where the section belongs. */
 static void list_children(const char *parent, char *out, size_t outlen)
 {
     size_t n = 0;
     out[0] = '\0';
     for (size_t i = 0; i < N_KEYS && n + 1 < outlen; i++) {
         const keydef *r = &keys[i];
-        if (!is_child(r, parent) || r->kind == K_ALIAS || r->kind == K_IGNORED || r->kind == K_UNSUPPORTED ||
-            r->kind == K_REFUSED || strchr(leaf(r, parent), '*') || strchr(leaf(r, parent), '<'))
+        if (!is_child(r, parent) || r->kind == K_ALIAS || strchr(leaf(r, parent), '*') ||
+            strchr(leaf(r, parent), '<') || !does_something(r))
             continue;
         int w = snprintf(out + n, outlen - n, "%s%s", n ? ", " : "", leaf(r, parent));
         if (w < 0 || (size_t)w >= outlen - n) {
@@ -872,21 +888,28 @@ static bool v6_char(char ch)
 }
 
 /* "a.b.c.lo-hi" or "a.b.c.*" (Hazelcast's IPv4 ranges): fills lo/hi and the
- * prefix length ("a.b.c."), or returns false if the host is not one. */
-static bool ipv4_range(const char *h, size_t n, size_t *prefix, int *lo, int *hi)
+ * prefix length ("a.b.c.") and returns 1; returns 0 if the host is not
+ * written as a range, -1 if it is one written wrong ("10.0.0.7-3"), which
+ * must not slip through as a host name. */
+static int ipv4_range(const char *h, size_t n, size_t *prefix, int *lo, int *hi)
 {
     int dots = 0;
     size_t last = 0;
+    bool marks = false;
     for (size_t i = 0; i < n; i++) {
         if (h[i] == '.') {
             dots++;
             last = i + 1;
-        } else if (!(h[i] >= '0' && h[i] <= '9') && h[i] != '-' && h[i] != '*') {
-            return false;
+        } else if (h[i] == '-' || h[i] == '*') {
+            marks = true;
+        } else if (h[i] < '0' || h[i] > '9') {
+            return 0;
         }
     }
+    if (!marks)
+        return 0;
     if (dots != 3 || last == n)
-        return false;
+        return -1;
     const char *t = h + last;
     size_t tn = n - last;
     if (tn == 1 && t[0] == '*') {
@@ -894,29 +917,31 @@ static bool ipv4_range(const char *h, size_t n, size_t *prefix, int *lo, int *hi
         *hi = 255;
     } else {
         const char *dash = memchr(t, '-', tn);
-        if (!dash)
-            return false;
+        if (!dash || memchr(h, '-', last) || memchr(h, '*', n))
+            return -1;
         int a = 0, b = 0;
         size_t an = (size_t)(dash - t), bn = tn - an - 1;
         if (an == 0 || bn == 0 || an > 3 || bn > 3)
-            return false;
+            return -1;
         for (size_t i = 0; i < an; i++) {
             if (t[i] < '0' || t[i] > '9')
-                return false;
+                return -1;
             a = a * 10 + (t[i] - '0');
         }
         for (size_t i = 0; i < bn; i++) {
             if (dash[1 + i] < '0' || dash[1 + i] > '9')
-                return false;
+                return -1;
             b = b * 10 + (dash[1 + i] - '0');
         }
         if (a > b || b > 255)
-            return false;
+            return -1;
         *lo = a;
         *hi = b;
     }
+    if (memchr(h, '*', last) || memchr(h, '-', last))
+        return -1;
     *prefix = last;
-    return true;
+    return 1;
 }
 
 /* One address without separators.  Returns the number of addresses (IPv4
@@ -997,7 +1022,12 @@ static int one_member(const char *s, size_t n, int default_port, mg_member_addr 
 
     size_t prefix = 0;
     int lo = 0, hi = 0;
-    bool range = host == s && ipv4_range(host, hn, &prefix, &lo, &hi);
+    int r = host == s ? ipv4_range(host, hn, &prefix, &lo, &hi) : 0;
+    if (r < 0) {
+        *why = "an IPv4 range varies the last number only: 192.168.1.0-7 or 192.168.1.*";
+        return -1;
+    }
+    bool range = r == 1;
     if (!range && memchr(host, '*', hn)) {
         *why = "'*' is allowed only as the last part of an IPv4 address (192.168.1.*)";
         return -1;
@@ -1314,20 +1344,24 @@ static void check_config(loader *L)
     };
     bool on[3] = {c->join.multicast_enabled, c->join.tcp_ip_enabled, c->join.kubernetes_enabled};
     int n_on = 0, last = 0;
+    for (int i = 0; i < 3; i++)
+        n_on += on[i];
     char names[64] = "";
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0, k = 0; i < 3; i++) {
         if (!on[i])
             continue;
-        n_on++;
+        k++;
         int l = row_line(L, methods[i].row, 0);
         last = l > last ? l : last;
         size_t used = strlen(names);
-        snprintf(names + used, sizeof names - used, "%s%s", used ? " and " : "", methods[i].name);
+        snprintf(names + used, sizeof names - used, "%s%s", k == 1 ? "" : k == n_on ? " and " : ", ",
+                 methods[i].name);
     }
     snprintf(L->dpath, sizeof L->dpath, "hazelcast.network.join");
     L->dlen = strlen(L->dpath);
     if (n_on > 1)
-        say(L, true, last, "%s are all enabled; Hazelcast and memgrid allow one discovery method", names);
+        say(L, true, last, "%s are %s enabled; Hazelcast and memgrid allow one discovery method", names,
+            n_on == 2 ? "both" : "all");
     if (c->join.tcp_ip_enabled && c->join.n_members == 0)
         say(L, false, row_line(L, "network.join.tcp-ip.enabled", 0),
             "tcp-ip is enabled with an empty member-list; this member will form a cluster of its own");
@@ -1412,8 +1446,6 @@ int mg_config_load_string(mg_config *c, const char *yaml, size_t len, const char
     L->file = name ? name : "<string>";
     L->report = report ? report : default_report;
     L->ctx = ctx;
-    snprintf(L->dpath, sizeof L->dpath, "hazelcast");
-    L->dlen = strlen(L->dpath);
 
     mg_ydoc doc;
     char err[512];
@@ -1449,6 +1481,8 @@ int mg_config_load_string(mg_config *c, const char *yaml, size_t len, const char
     } else if (hz && hz->kind != MG_YMAP && hz->kind != MG_YNULL) {
         say(L, true, hz_line, "expected a mapping of settings, got %s", kind_name(hz));
     } else if (hz && hz->kind == MG_YMAP) {
+        snprintf(L->dpath, sizeof L->dpath, "hazelcast");
+        L->dlen = strlen(L->dpath);
         walk_section(L, hz);
     }
     if (L->errors == 0)

@@ -122,11 +122,18 @@ class Member {
 
 // Processes started by this module, killed on exit even if a test crashed.
 const live = new Set();
-process.on('exit', () => {
+function killAll() {
     for (const p of live) {
         try { process.kill(-p.pid, 'SIGKILL'); } catch (_) { /* gone */ }
     }
-});
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+        killAll();
+        process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+}
 
 function launch(cmd, args, dir, env) {
     const logFile = path.join(dir, 'member.log');

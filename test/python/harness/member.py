@@ -26,6 +26,16 @@ def _kill_leftovers():
         _kill_group(proc, signal.SIGKILL)
 
 
+def _on_signal(signum, _frame):
+    _kill_leftovers()
+    raise SystemExit(128 + signum)
+
+
+for _sig in (signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_sig) in (signal.SIG_DFL, None):
+        signal.signal(_sig, _on_signal)
+
+
 def _kill_group(proc, sig):
     try:
         os.killpg(proc.pid, sig)
