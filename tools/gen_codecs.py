@@ -210,8 +210,10 @@ class Message:
             stem += "_" + role
         self.stem = stem
         self.macro = "MG_" + stem.upper()
-        self.label = "%s.%s%s" % (svc["name"], method["name"],
-                                  {"req": "", "resp": " response"}.get(role, " event " + (event or {}).get("name", "")))
+        suffix = {"req": "", "resp": " response"}.get(role)
+        if suffix is None:
+            suffix = " event " + event["name"]
+        self.label = "%s.%s%s" % (svc["name"], method["name"], suffix)
         reserved = {"hdr"} if role == "req" else {"b", "corr", "partition", "w", "fx"}
         self.params = [Param(p, customs, reserved) for p in params]
         self._check_unique()
@@ -340,6 +342,7 @@ def elem_ctype(t):
 def custom_field_decl(f):
     """Struct member declaration(s) of one custom-type field."""
     t, n = f.type, f.c
+    null_note = "; NULL = null" if f.nullable else ""
     if t.kind == "fixed":
         return ["%s %s;" % (FIXED[t.name][0], n)]
     if t.kind == "bytes":
@@ -350,16 +353,14 @@ def custom_field_decl(f):
         return ["%s %s;" % (struct_name(t.name), n)]
     if t.kind in ("bytes_list", "cn_list", "bytes_pairs"):
         what = "key, value, key, ... (n = pairs)" if t.kind == "bytes_pairs" else "items"
-        return ["const mg_bytes *%s;  /* %s: %s%s */" % (n, t.name, what, "; NULL = null" if f.nullable else ""),
+        return ["const mg_bytes *%s;  /* %s: %s%s */" % (n, t.name, what, null_note),
                 "size_t n_%s;" % n]
-    if t.kind == "fixed_list":
-        return ["const %s *%s;  /* %s%s */" % (elem_ctype(t.elem), n, t.name, "; NULL = null" if f.nullable else ""),
+    if t.kind == "fixed_list" or (t.kind == "list" and t.elem.kind == "custom"):
+        return ["const %s *%s;  /* %s%s */" % (elem_ctype(t.elem), n, t.name, null_note),
                 "size_t n_%s;" % n]
-    if t.kind == "list" and t.elem.kind in ("custom", "fixed"):
-        return ["const %s *%s;  /* %s%s */" % (elem_ctype(t.elem), n, t.name, "; NULL = null" if f.nullable else ""),
-                "size_t n_%s;" % n]
-    if t.kind in ("pairs", "fixed_pairs"):
-        return ["const %s *%s_keys;  /* %s: entry i = (keys[i], values[i]) */" % (elem_ctype(t.key), n, t.name),
+    if t.kind == "pairs":
+        return ["const %s *%s_keys;  /* %s: entry i = (keys[i], values[i]) */"
+                % (elem_ctype(t.key), n, t.name),
                 "const %s *%s_values;" % (elem_ctype(t.value), n),
                 "size_t n_%s;" % n]
     raise SystemExit("gen_codecs: unsupported field type %s" % t.name)
@@ -386,7 +387,8 @@ def custom_field_enc(f):
     out = []
     null_guard = f.nullable and t.kind not in ("bytes",)
     if t.kind == "bytes":
-        out.append(("mg_wr_nullable_bytes(w, &%s);" if f.nullable else "mg_wr_bytes_or_empty(w, &%s);") % n)
+        fn = "mg_wr_nullable_bytes" if f.nullable else "mg_wr_bytes_or_empty"
+        out.append("%s(w, &%s);" % (fn, n))
     elif t.kind == "custom":
         if f.nullable:
             out.append("mg_enc_%s_fn(w, %s);" % (snake(t.name), n))
@@ -584,7 +586,8 @@ def req_decl(msg):
 
 def req_decoder(msg):
     name = "mg_" + msg.stem
-    out = [fn_head("int %s_decode" % name, ["const uint8_t *msg", "size_t len", "%s *out" % name]), "{",
+    args = ["const uint8_t *msg", "size_t len", "%s *out" % name]
+    out = [fn_head("int %s_decode" % name, args), "{",
            "    mg_rd r;", "    mg_frame f0;", "",
            "    memset(out, 0, sizeof *out);",
            "    mg_rd_init(&r, msg, len);",
@@ -664,7 +667,8 @@ def empty_default(t):
 def out_var_write(p):
     t, n = p.type, p.c
     if t.kind == "bytes":
-        return ["%s(&w, %s);" % ("mg_wr_nullable_bytes" if p.nullable else "mg_wr_bytes_or_empty", n)]
+        fn = "mg_wr_nullable_bytes" if p.nullable else "mg_wr_bytes_or_empty"
+        return ["%s(&w, %s);" % (fn, n)]
     if uses_callback(t):
         fallback = ["mg_wr_null(&w);"] if p.nullable else empty_default(t)
         return ["if (write_%s) {" % n, "    write_%s(&w, %s_arg);" % (n, n), "} else {"] + \
@@ -687,7 +691,8 @@ def out_encoder(msg):
     size = sum(FIXED[p.type.name][1] for p in fixed)
     lead = "uint8_t *fx = " if fixed else ""
     if msg.role == "event":
-        start = fn_head("    %smg_wr_event" % lead, ["&w", msg.macro, "corr", "partition", str(size)], ";")
+        start = fn_head("    %smg_wr_event" % lead,
+                        ["&w", msg.macro, "corr", "partition", str(size)], ";")
     else:
         start = fn_head("    %smg_wr_response" % lead, ["&w", msg.macro, "corr", str(size)], ";")
     out = [encoder_signature(msg), "{", "    mg_wr w;", "", "    mg_wr_init(&w, b);", start]
@@ -713,7 +718,8 @@ def service_header(svc, msgs, ban):
     out = [ban, "#ifndef " + guard(lower), "#define " + guard(lower), "",
            "#include \"proto/frame.h\"",
            "#include \"proto/codecs/custom_codecs.h\"", "",
-           "/* %s service (id %d).  Requests are decoded in place (the struct borrows" % (svc["name"], svc["id"]),
+           "/* %s service (id %d).  Requests are decoded in place (the struct borrows"
+           % (svc["name"], svc["id"]),
            " * from the message buffer); decoders return 0 or MG_EPROTO, ignore unknown",
            " * trailing data, and set has_<field> for parameters newer than their",
            " * method.  Responses and events are encoded whole into an mg_buf; their",
@@ -748,8 +754,9 @@ def service_source(svc, msgs, ban):
     reqs = [m for m in msgs if m.role == "req"]
     out.append("const uint32_t mg_%s_req_types[] = {" % lower)
     out += ["    %s," % m.macro for m in reqs]
-    out += ["};", "const size_t mg_%s_req_types_n = sizeof mg_%s_req_types / sizeof mg_%s_req_types[0];"
-            % (lower, lower, lower), ""]
+    out += ["};",
+            "const size_t mg_%s_req_types_n =" % lower,
+            "    sizeof mg_%s_req_types / sizeof mg_%s_req_types[0];" % (lower, lower), ""]
     out += ["int mg_%s_req_check(const uint8_t *msg, size_t len)" % lower, "{",
             "    mg_req_hdr h;", "",
             "    if (mg_msg_peek_header(msg, len, &h) != 0)",

@@ -1479,7 +1479,7 @@ int mg_config_load_string(mg_config *c, const char *yaml, size_t len, const char
         say(L, true, root ? root->line : 0, "the file must start with 'hazelcast:'%s",
             root ? "" : " (the file is empty)");
     } else if (hz && hz->kind != MG_YMAP && hz->kind != MG_YNULL) {
-        say(L, true, hz_line, "expected a mapping of settings, got %s", kind_name(hz));
+        say(L, true, hz_line, "hazelcast: expected a mapping of settings, got %s", kind_name(hz));
     } else if (hz && hz->kind == MG_YMAP) {
         snprintf(L->dpath, sizeof L->dpath, "hazelcast");
         L->dlen = strlen(L->dpath);

@@ -171,7 +171,8 @@ void mg_conn_close(mg_conn *c, const char *why)
     if (c->state == MG_CONN_CLOSING)
         return;
     mg_member *m = c->w->m;
-    if (why)
+    /* A refused client that hangs up was already logged once when refused. */
+    if (why && (c->authenticated || c->close_after_flush || strcmp(why, "client closed") != 0))
         MG_INFO(&m->log, "client connection %s closed: %s", c->peer, why);
     c->state = MG_CONN_CLOSING;
     uv_read_stop((uv_stream_t *)&c->tcp);

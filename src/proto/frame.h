@@ -127,6 +127,7 @@ bool mg_fr_bool(const mg_frame *f, size_t off, bool *v);
 bool mg_fr_i32(const mg_frame *f, size_t off, int32_t *v);
 bool mg_fr_i64(const mg_frame *f, size_t off, int64_t *v);
 bool mg_fr_uuid(const mg_frame *f, size_t off, mg_uuid *v);
+bool mg_fr_f32(const mg_frame *f, size_t off, float *v);
 
 /* Variable-size readers (one frame each unless noted). */
 int mg_rd_bytes(mg_rd *r, mg_bytes *out);            /* String / Data / byteArray */
@@ -163,8 +164,6 @@ int mg_rd_nullable_fixed_list(mg_rd *r, size_t elem_size, mg_list *out);
 bool mg_list_i32(const mg_list *l, size_t i, int32_t *v);
 bool mg_list_i64(const mg_list *l, size_t i, int64_t *v);
 bool mg_list_uuid(const mg_list *l, size_t i, mg_uuid *v);
-
-bool mg_fr_f32(const mg_frame *f, size_t off, float *v);
 
 /* --- writing ------------------------------------------------------------ */
 

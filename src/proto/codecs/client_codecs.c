@@ -933,7 +933,8 @@ const uint32_t mg_client_req_types[] = {
     MG_CLIENT_TPC_AUTHENTICATION_REQ,
     MG_CLIENT_ADD_CP_GROUP_VIEW_LISTENER_REQ,
 };
-const size_t mg_client_req_types_n = sizeof mg_client_req_types / sizeof mg_client_req_types[0];
+const size_t mg_client_req_types_n =
+    sizeof mg_client_req_types / sizeof mg_client_req_types[0];
 
 int mg_client_req_check(const uint8_t *msg, size_t len)
 {

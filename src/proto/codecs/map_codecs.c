@@ -2452,7 +2452,8 @@ const uint32_t mg_map_req_types[] = {
     MG_MAP_REPLACE_ALL_REQ,
     MG_MAP_PUT_ALL_WITH_METADATA_REQ,
 };
-const size_t mg_map_req_types_n = sizeof mg_map_req_types / sizeof mg_map_req_types[0];
+const size_t mg_map_req_types_n =
+    sizeof mg_map_req_types / sizeof mg_map_req_types[0];
 
 int mg_map_req_check(const uint8_t *msg, size_t len)
 {

@@ -172,6 +172,12 @@ describe(`hazelcast-client 5.7.0 (Node) against ${target()}`, { timeout: 180000 
             mapCleared: rec('mapCleared'),
         }, undefined, true);
         assert.equal(typeof id, 'string');
+        // A second registration without values: keys only (§12.2).
+        const bare = [];
+        const recBare = (type) => (e) => bare.push({ type, key: e.key, value: e.value, oldValue: e.oldValue });
+        const bareId = await m.addEntryListener({
+            added: recBare('added'), updated: recBare('updated'), removed: recBare('removed'),
+        }, undefined, false);
         const memberUuid = client.getCluster().getMembers()[0].uuid.toString();
 
         // Hazelcast orders events per key only (imap-semantics.md §3.4), so
@@ -211,11 +217,21 @@ describe(`hazelcast-client 5.7.0 (Node) against ${target()}`, { timeout: 180000 
         assert.equal(cleared.numberOfAffectedEntries, 2);
         assert.equal(cleared.member.uuid.toString(), memberUuid);
 
+        assert.ok(await waitUntil(() => bare.length >= 5, 10000), 'events without values');
+        assert.deepEqual(bare.slice(0, 3), [
+            { type: 'added', key: 'k1', value: null, oldValue: null },
+            { type: 'updated', key: 'k1', value: null, oldValue: null },
+            { type: 'removed', key: 'k1', value: null, oldValue: null },
+        ]);
+        assert.deepEqual(bare.slice(3).map((x) => x.key).sort(), ['k2', 'k3']);
+
         // Clearing an empty map raises no event.
         await m.clear();
         await sleep(500);
         assert.equal(events.length, 6);
+        assert.equal(bare.length, 5, 'mapCleared not wanted by the second listener');
         assert.equal(await m.removeEntryListener(id), true);
+        assert.equal(await m.removeEntryListener(bareId), true);
     });
 
     it('stops delivering events after removeEntryListener', T, async () => {

@@ -176,6 +176,13 @@ def test_entry_listener_events(client):
     reg = m.add_entry_listener(include_value=True, added_func=rec("added"),
                                updated_func=rec("updated"), removed_func=rec("removed"),
                                clear_all_func=rec("cleared"))
+    # A second registration without values: keys only (client-protocol.md §12.2).
+    bare = []
+    bare_reg = m.add_entry_listener(
+        include_value=False,
+        added_func=lambda e: bare.append((e.event_type, e.key, e.value, e.old_value)),
+        updated_func=lambda e: bare.append((e.event_type, e.key, e.value, e.old_value)),
+        removed_func=lambda e: bare.append((e.event_type, e.key, e.value, e.old_value)))
     member_uuid = client.cluster_service.get_members()[0].uuid
 
     # Hazelcast orders events per key only (imap-semantics.md §3.4), so each
@@ -208,10 +215,19 @@ def test_entry_listener_events(client):
     for _, e in events:
         assert e.uuid == member_uuid
 
+    assert wait_until(lambda: len(bare) >= 5, 10), "events without values"
+    assert bare[:3] == [(EntryEventType.ADDED, "k1", None, None),
+                        (EntryEventType.UPDATED, "k1", None, None),
+                        (EntryEventType.REMOVED, "k1", None, None)]
+    assert sorted(bare[3:]) == [(EntryEventType.ADDED, "k2", None, None),
+                                (EntryEventType.ADDED, "k3", None, None)]
+
     m.clear()  # empty map: no event
     time.sleep(0.5)
     assert len(events) == 6
+    assert len(bare) == 5, "CLEAR_ALL not wanted by the second listener"
     assert m.remove_entry_listener(reg) is True
+    assert m.remove_entry_listener(bare_reg) is True
 
 
 def test_remove_entry_listener(client):
