@@ -1,37 +1,62 @@
 #!/usr/bin/env bash
-# Builds the proto-layer fuzz target with libFuzzer + ASan + UBSan and runs it
-# for a bounded time (FUZZ_TIME seconds, default 20).  Exits non-zero when the
-# build fails or the fuzzer finds a crash, leak or sanitizer report.
+# Builds every fuzz target with libFuzzer + ASan + UBSan and runs each for a
+# bounded time (FUZZ_TIME seconds each, default 15).  Exits non-zero when a
+# build fails or a fuzzer finds a crash, leak or sanitizer report.
 #
-# The committed seeds in fuzz/corpus/frame/ are only read; inputs the fuzzer
-# discovers go to fuzz/corpus-tmp/frame/ (ignored by git) and crash
-# reproducers to build/fuzz/.
+#   fuzz_frame   client-protocol frames and every generated request decoder
+#   fuzz_config  the hazelcast.yaml loader
+#
+# Committed seeds (fuzz/corpus/<target>/, test/config/*.yaml) are only read;
+# inputs the fuzzer discovers go to fuzz/corpus-tmp/<target>/ (ignored by git)
+# and crash reproducers to build/fuzz/.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 CLANG=${CLANG:-clang}
-FUZZ_TIME=${FUZZ_TIME:-20}
+FUZZ_TIME=${FUZZ_TIME:-15}
 OUT=build/fuzz
 SAN=address,undefined
 CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fno-sanitize-recover=undefined -I include -I src)
 
-mkdir -p "$OUT/obj" fuzz/corpus-tmp/frame
-rm -f "$OUT/obj/"*.o "$OUT/libproto.a"
+# build NAME "SRC_DIRS..." EXTRA_LIBS: objects go into an archive so that
+# only what the target needs is linked.
+build() {
+    local name=$1 dirs=$2 libs=$3
+    local obj="$OUT/obj-$name"
+    mkdir -p "$obj"
+    rm -f "$obj"/*.o "$OUT/lib$name.a"
+    local src
+    for src in $(find $dirs -name '*.c' | sort); do
+        "$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer-no-link,$SAN -c "$src" \
+            -o "$obj/$(echo "${src%.c}" | tr / _).o"
+    done
+    ar rcs "$OUT/lib$name.a" "$obj"/*.o
+    # shellcheck disable=SC2086
+    "$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer,$SAN "fuzz/fuzz_$name.c" "$OUT/lib$name.a" $libs \
+        -o "$OUT/fuzz_$name"
+}
 
-# The library goes into an archive so that only the objects the target
-# needs are linked: other util files may depend on libraries we skip here.
-mapfile -t srcs < <( (ls src/util/*.c; find src/proto -name '*.c') | sort)
-for src in "${srcs[@]}"; do
-    obj="$OUT/obj/$(echo "${src%.c}" | tr / _).o"
-    "$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer-no-link,$SAN -c "$src" -o "$obj"
-done
-ar rcs "$OUT/libproto.a" "$OUT"/obj/*.o
-"$CLANG" "${CFLAGS[@]}" -fsanitize=fuzzer,$SAN fuzz/fuzz_frame.c "$OUT/libproto.a" \
-    -o "$OUT/fuzz_frame"
+# run NAME SEED_DIRS...
+run() {
+    local name=$1; shift
+    mkdir -p "fuzz/corpus-tmp/$name"
+    echo "fuzz: $name for ${FUZZ_TIME}s"
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$OUT/fuzz_$name" -max_total_time="$FUZZ_TIME" -timeout=10 -max_len=4096 \
+        -artifact_prefix="$OUT/" -print_final_stats=1 \
+        "fuzz/corpus-tmp/$name" "$@" 2>"$OUT/fuzz_$name.log" || {
+            tail -n 60 "$OUT/fuzz_$name.log"
+            echo "fuzz: $name FAILED"
+            return 1
+        }
+    grep -E '^(stat::number_of_executed_units|Done)' "$OUT/fuzz_$name.log" | sed "s/^/fuzz: $name: /"
+}
 
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-"$OUT/fuzz_frame" -max_total_time="$FUZZ_TIME" -timeout=10 -max_len=4096 \
-    -artifact_prefix="$OUT/" -print_final_stats=1 \
-    fuzz/corpus-tmp/frame fuzz/corpus/frame
+mkdir -p "$OUT"
+build frame "src/util src/proto" ""
+build config "src/util src/config" "-lyaml"
+run frame fuzz/corpus/frame
+run config test/config
+echo "fuzz: all targets ran clean"

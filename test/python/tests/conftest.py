@@ -5,26 +5,10 @@ import time
 import pytest
 import hazelcast
 
+from harness.clientcfg import CLUSTER, client_config
 from harness.member import start_member, target
 
-CLUSTER = "py-test"
-
 logging.getLogger("hazelcast").setLevel(os.environ.get("HZ_CLIENT_LOG_LEVEL", "CRITICAL"))
-
-
-def client_config(address, cluster_name=CLUSTER, **extra):
-    """Keyword arguments for HazelcastClient aimed at one address, short timeouts."""
-    cfg = dict(
-        cluster_name=cluster_name,
-        cluster_members=[address],
-        connection_timeout=3.0,
-        cluster_connect_timeout=5.0,
-        retry_initial_backoff=0.2,
-        retry_max_backoff=1.0,
-        invocation_timeout=20.0,
-    )
-    cfg.update(extra)
-    return cfg
 
 
 def _connect_when_ready(member, deadline_s):

@@ -12,7 +12,7 @@ from hazelcast.lifecycle import LifecycleState
 from hazelcast.proxy.base import EntryEventType
 
 from harness.tap import Tap
-from tests.conftest import CLUSTER, client_config
+from harness.clientcfg import CLUSTER, client_config
 
 # Request message types (client-protocol.md §6, §13.3).
 AUTHENTICATION = 0x000100
