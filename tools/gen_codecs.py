@@ -9,13 +9,17 @@ custom/Custom.yaml) and writes, into --out:
   custom_codecs.h/.c      structs and encoders of the custom types those
                           responses and events carry (plus ErrorHolder)
   msg_names.h/.c          mg_msg_name(type) for logs
+  client/                 the client side (memgrid-bench and protocol tests):
+                          <service>_codecs.h/.c with request encoders and
+                          response/event decoders, custom_codecs.h/.c with
+                          decoders of custom types (--no-client skips it)
 
 The definitions stay outside the project; nothing from them is copied except
 names, ids and layouts.  The C API shape is described in the generated
 headers and in src/proto/frame.h.
 
 Usage: python3 tools/gen_codecs.py --defs DIR --out src/proto/codecs
-                                   [--services Client,Map]
+                                   [--services Client,Map] [--no-client]
 """
 
 import argparse
@@ -789,6 +793,326 @@ def names_files(services, ban):
     return "\n".join(h), "\n".join(c)
 
 
+# --- client side ------------------------------------------------------------------
+#
+# A client (memgrid-bench, tests that speak the protocol themselves) needs the
+# reverse of what a member needs: encode requests, decode responses and
+# events.  These go to a separate directory (<out>/client/) so that the member
+# side files above stay exactly as they are.  Decoding follows the member
+# side's rule of borrowing from the message buffer and never allocating:
+# fixed values and String/Data frames are decoded, custom types are decoded
+# into *_dec structs, and every other structured value is handed out as a raw
+# mg_list for the caller to walk (it knows how much of it it wants).
+
+
+def client_banner(ban):
+    return ban.replace(" * Regenerate with", " * Client side: request encoders, response and event decoders.\n"
+                       " * Regenerate with")
+
+
+def indent(lines, by="    "):
+    """Lines indented by `by`; empty lines stay empty (no trailing blanks)."""
+    return [by + l if l else l for l in lines]
+
+
+def cs_guard(name):
+    return "MG_PROTO_CODECS_CS_%s_H" % name.upper()
+
+
+def dec_struct(custom_name):
+    return "mg_%s_dec" % snake(custom_name)
+
+
+def dec_fn(custom_name):
+    return "mg_dec_%s" % snake(custom_name)
+
+
+def dec_field_decl(p, optional):
+    """Struct members holding one decoded parameter or custom-type field."""
+    t, n = p.type, p.c
+    note = ""
+    if t.kind == "fixed":
+        decl = ["%s %s;" % (FIXED[t.name][0], n)]
+        if t.name == "UUID" and p.nullable:
+            note = "nullable: is_null"
+    elif t.kind == "bytes":
+        decl = ["mg_bytes %s;" % n]
+        if p.nullable:
+            note = "nullable: ptr NULL = null"
+    elif t.kind == "custom":
+        decl = ["%s %s;" % (dec_struct(t.name), n)]
+        if p.nullable:
+            decl.append("bool %s_is_null;" % n)
+    elif t.kind in ("fixed_list", "fixed_pairs"):
+        decl = ["mg_list %s;" % n]
+        note = "%s: one frame of %d-byte %s" % (
+            t.name, t.fixed_size(), "pairs" if t.kind == "fixed_pairs" else "elements")
+    elif t.kind == "uuid_i32_lists":
+        # Keys come last on the wire, after the END of the value lists.
+        decl = ["mg_list %s;" % n, "mg_list %s_keys;" % n]
+        note = "%s: List_Integer frames; keys: UUIDs" % t.name
+    elif t.kind in LIST_KIND:
+        decl = ["mg_list %s;" % n]
+        note = {
+            "bytes_list": "%s: data frames",
+            "cn_list": "%s: data or NULL frames",
+            "bytes_pairs": "%s: key, value data frames; count = pairs",
+            "pairs": "%s: raw key/value frames; count = pairs",
+            "list": "%s: raw elements, each one structure",
+        }[t.kind] % t.name
+    else:
+        raise SystemExit("gen_codecs: cannot decode parameter type %s" % t.name)
+    if t.kind not in ("fixed", "bytes", "custom") and p.nullable:
+        note += "; p NULL = null"
+    out = fit_comments(["    " + decl[0] + ("  /* %s */" % note if note else "")])
+    out += ["    " + d for d in decl[1:]]
+    if optional:
+        out.append("    bool has_%s;  /* since %s */" % (n, p.since))
+    return out
+
+
+def dec_var_read(p, dst, rd="r"):
+    """Statements reading variable parameter p into dst (an lvalue prefix such
+    as out->x); they return MG_EPROTO from the enclosing function on error."""
+    t, n = p.type, dst
+    fail = "    return MG_EPROTO;"
+    if t.kind == "bytes":
+        fn = "mg_rd_nullable_bytes" if p.nullable else "mg_rd_bytes"
+        return ["if (%s(%s, &%s) != 0)" % (fn, rd, n), fail]
+    if t.kind in ("fixed_list", "fixed_pairs"):
+        fn = "mg_rd_nullable_fixed_list" if p.nullable else "mg_rd_fixed_list"
+        return ["if (%s(%s, %d, &%s) != 0)" % (fn, rd, t.fixed_size(), n), fail]
+    if t.kind == "custom":
+        call = ["if (%s(%s, &%s) != 0)" % (dec_fn(t.name), rd, n), fail]
+        if not p.nullable:
+            return call
+        # A null custom value is one NULL frame instead of BEGIN ... END.
+        return ["if (mg_rd_next_is_null(%s)) {" % rd,
+                "    mg_frame nf;", "",
+                "    (void)mg_rd_next(%s, &nf);" % rd,
+                "    %s_is_null = true;" % n,
+                "} else {"] + indent(call) + ["}"]
+    if t.kind == "uuid_i32_lists":
+        call = ["if (mg_rd_list(%s, MG_ELEM_BYTES, 1, &%s) != 0" % (rd, n),
+                "    || mg_rd_fixed_list(%s, MG_UUID_SIZE, &%s_keys) != 0" % (rd, n),
+                "    || %s_keys.count != %s.count)" % (n, n), fail]
+        if not p.nullable:
+            return call
+        # Null: one NULL frame; both lists keep p == NULL.
+        return ["if (mg_rd_next_is_null(%s)) {" % rd,
+                "    mg_frame nf;", "",
+                "    (void)mg_rd_next(%s, &nf);" % rd,
+                "} else {"] + indent(call) + ["}"]
+    kind, per = LIST_KIND[t.kind]
+    fn = "mg_rd_nullable_list" if p.nullable else "mg_rd_list"
+    return ["if (%s(%s, %s, %d, &%s) != 0)" % (fn, rd, kind, per, n), fail]
+
+
+def dec_fixed_reads(params, frame, base, dst, optional_of):
+    """Statements reading the fixed params at frame offsets base + ..."""
+    out, off = [], 0
+    for p in params:
+        rd = FIXED[p.type.name][2]
+        where = "%s + %d" % (base, off) if base != "0" else str(off)
+        if optional_of(p):
+            # fn_head measures from column 0 and the caller indents by 4.
+            head = fn_head("    %s->has_%s = %s" % (dst, p.c, rd),
+                           ["&%s" % frame, where, "&%s->%s" % (dst, p.c)], ";")
+            out += [l[4:] for l in head.split("\n")]
+        else:
+            out += ["if (!%s(&%s, %s, &%s->%s))" % (rd, frame, where, dst, p.c),
+                    "    return MG_EPROTO;"]
+        off += FIXED[p.type.name][1]
+    return out
+
+
+def dec_var_reads(params, dst, optional_of, rd="r", more="mg_rd_has_more(r)"):
+    out = []
+    for p in params:
+        reads = dec_var_read(p, "%s->%s" % (dst, p.c), rd)
+        if optional_of(p):
+            out += ["if (%s) {" % more] + indent(reads) + \
+                   ["    %s->has_%s = true;" % (dst, p.c), "}"]
+        else:
+            out += reads
+    return out
+
+
+def cs_custom_header(order, customs, ban):
+    out = [ban, "#ifndef " + cs_guard("custom"), "#define " + cs_guard("custom"), "",
+           "#include \"proto/frame.h\"", "",
+           "/* Decoders of the custom types that responses and events carry.  For",
+           " * each type T, mg_dec_T(r, out) reads one T (BEGIN ... END) from r into",
+           " * out and returns 0 or MG_EPROTO.  out borrows from the message; structured",
+           " * fields other than custom types are raw mg_lists (see proto/frame.h).",
+           " * Fields newer than their type are optional (has_<field>), and unknown",
+           " * trailing fields are skipped, so newer members decode too. */", ""]
+    for name in order:
+        c = customs[name]
+        out.append("typedef struct %s {" % dec_struct(name))
+        for f in c.fields:
+            out += fit_comments(dec_field_decl(f, version_key(f.since) > version_key(c.since)))
+        out += ["} %s;" % dec_struct(name), ""]
+    for name in order:
+        out.append("int %s(mg_rd *r, %s *out);" % (dec_fn(name), dec_struct(name)))
+    out += ["", "#endif", ""]
+    return "\n".join(out)
+
+
+def cs_custom_decoder(c):
+    def optional_of(f):
+        return version_key(f.since) > version_key(c.since)
+    out = ["int %s(mg_rd *r, %s *out)" % (dec_fn(c.name), dec_struct(c.name)), "{",
+           "    mg_frame f;", "",
+           "    memset(out, 0, sizeof *out);",
+           "    if (mg_rd_next(r, &f) != 0 || !(f.flags & MG_F_BEGIN_DS))",
+           "        return MG_EPROTO;"]
+    fixed = c.fixed()
+    if fixed:
+        out += ["    if (mg_rd_next(r, &f) != 0)", "        return MG_EPROTO;"]
+        out += indent(dec_fixed_reads(fixed, "f", "0", "out", optional_of))
+    out += indent(dec_var_reads(c.var(), "out", optional_of, more="!mg_rd_next_is_end(r)"))
+    out += ["    /* Skips fields added after this generator's definitions, and END. */",
+            "    return mg_rd_fast_forward(r);", "}", ""]
+    return out
+
+
+def cs_custom_source(order, customs, ban):
+    out = [ban, "#include \"proto/codecs/client/custom_codecs.h\"", "",
+           "#include <string.h>", ""]
+    for name in order:
+        out += cs_custom_decoder(customs[name])
+    return "\n".join(out)
+
+
+def req_encoder_signature(msg, suffix=""):
+    for p in msg.params:
+        if p.c in ("b", "corr", "partition", "w", "fx", "c"):
+            raise SystemExit("gen_codecs: parameter %s of %s clashes with the encoder's own names"
+                             % (p.c, msg.stem))
+    head = ["mg_buf *b", "int64_t corr", "int32_t partition"]
+    return fn_head("void mg_%s_encode" % msg.stem, head + out_params(msg), suffix)
+
+
+def req_encoder(msg):
+    fixed = msg.fixed()
+    size = sum(FIXED[p.type.name][1] for p in fixed)
+    out = [req_encoder_signature(msg), "{", "    mg_wr w;", "",
+           "    mg_wr_init(&w, b);",
+           "    uint8_t *c = mg_wr_frame(&w, MG_F_UNFRAGMENTED, MG_REQ_FIXED_OFF + %d);" % size,
+           "    mg_put_u32(c, %s);" % msg.macro,
+           "    mg_enc_i64(c + 4, corr);",
+           "    mg_enc_i32(c + 12, partition);"]
+    if fixed:
+        out.append("    uint8_t *fx = c + MG_REQ_FIXED_OFF;")
+    off = 0
+    for p in fixed:
+        out.append("    " + put_fixed(p.type, off, p.c, p.c))
+        off += FIXED[p.type.name][1]
+    for p in msg.var():
+        out += indent(out_var_write(p))
+    out += ["    mg_wr_end(&w);", "}", ""]
+    return out
+
+
+def in_decl(msg):
+    name = "mg_" + msg.stem
+    head = ["    int64_t corr;"]
+    if msg.role == "event":
+        head.append("    int32_t partition;")
+    else:
+        head.append("    uint8_t backup_acks;  /* 0 unless the client asked for backup acks */")
+    out = ["typedef struct %s {" % name] + head
+    for p in msg.params:
+        out += fit_comments(dec_field_decl(p, is_optional(msg, p)))
+    out += ["} %s;" % name,
+            fn_head("int %s_decode" % name,
+                    ["const uint8_t *msg", "size_t len", "%s *out" % name], ";"), ""]
+    return out
+
+
+def in_decoder(msg):
+    name = "mg_" + msg.stem
+    base = "MG_REQ_FIXED_OFF" if msg.role == "event" else "MG_RESP_FIXED_OFF"
+    out = [fn_head("int %s_decode" % name, ["const uint8_t *msg", "size_t len", "%s *out" % name]),
+           "{", "    mg_rd rd, *r = &rd;", "    mg_frame f0;", "",
+           "    memset(out, 0, sizeof *out);",
+           "    mg_rd_init(r, msg, len);",
+           "    if (mg_rd_next(r, &f0) != 0 || f0.len < %s" % base] + \
+        (["        || mg_get_u32(f0.content) != %s)" % msg.macro]
+         if len(msg.macro) < WIDTH - 36 else
+         ["        || mg_get_u32(f0.content)", "               != %s)" % msg.macro]) + \
+          ["        return MG_EPROTO;",
+           "    (void)mg_fr_i64(&f0, 4, &out->corr);"]
+    if msg.role == "event":
+        out.append("    (void)mg_fr_i32(&f0, 12, &out->partition);")
+    else:
+        out.append("    (void)mg_fr_u8(&f0, 12, &out->backup_acks);")
+
+    def optional_of(p):
+        return is_optional(msg, p)
+    out += indent(dec_fixed_reads(msg.fixed(), "f0", base, "out", optional_of))
+    out += indent(dec_var_reads(msg.var(), "out", optional_of))
+    out += ["    return 0;", "}", ""]
+    return out
+
+
+def cs_service_header(svc, msgs, ban):
+    lower = snake(svc["name"])
+    out = [ban, "#ifndef " + cs_guard(lower), "#define " + cs_guard(lower), "",
+           "#include \"proto/codecs/%s_codecs.h\"" % lower,
+           "#include \"proto/codecs/client/custom_codecs.h\"", "",
+           "/* %s service (id %d), client side.  mg_X_req_encode appends one whole"
+           % (svc["name"], svc["id"]),
+           " * request (frame 0 flags 0xC000, the given correlation and partition id)",
+           " * to an mg_buf; parameter conventions as for the member's encoders in",
+           " * ../%s_codecs.h.  mg_X_resp_decode / mg_X_event_Y_decode read one" % lower,
+           " * complete message in place (the struct borrows from it): 0, or",
+           " * MG_EPROTO when it is malformed or of another type (an error",
+           " * response has type 0).  Parameters newer than their method are",
+           " * optional (has_<field>); unknown trailing data is ignored. */", ""]
+    for m in msgs:
+        out += [req_encoder_signature(m, ";"), ""] if m.role == "req" else in_decl(m)
+    out += ["#endif", ""]
+    return "\n".join(out)
+
+
+def cs_service_source(svc, msgs, ban):
+    lower = snake(svc["name"])
+    out = [ban, "#include \"proto/codecs/client/%s_codecs.h\"" % lower, "",
+           "#include <string.h>", ""]
+    for m in msgs:
+        out += req_encoder(m) if m.role == "req" else in_decoder(m)
+    return "\n".join(out)
+
+
+def cs_needed_customs(services):
+    """Custom types in responses and events (decoded), plus ErrorHolder for
+    error responses; requests take custom values through writer callbacks."""
+    return needed_customs(services, None)
+
+
+def write_client_side(out_dir, services, raw_customs, names, ban):
+    customs = {}
+    pending = sorted(cs_needed_customs(services))
+    while pending:
+        n = pending.pop()
+        if n in customs:
+            continue
+        customs[n] = Custom(raw_customs[n], names)
+        for f in customs[n].fields:
+            pending += f.type.customs_used()
+    order = custom_order(set(customs), customs)
+    ban = client_banner(ban)
+    os.makedirs(out_dir, exist_ok=True)
+    write(os.path.join(out_dir, "custom_codecs.h"), cs_custom_header(order, customs, ban))
+    write(os.path.join(out_dir, "custom_codecs.c"), cs_custom_source(order, customs, ban))
+    for svc, msgs in services:
+        lower = snake(svc["name"])
+        write(os.path.join(out_dir, lower + "_codecs.h"), cs_service_header(svc, msgs, ban))
+        write(os.path.join(out_dir, lower + "_codecs.c"), cs_service_source(svc, msgs, ban))
+
+
 # --- driver -------------------------------------------------------------------
 
 
@@ -814,6 +1138,9 @@ def main():
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--services", default="Client,Map",
                     help="comma-separated service names (default: Client,Map)")
+    ap.add_argument("--no-client", action="store_true",
+                    help="skip the client side (<out>/client/: request encoders, "
+                         "response and event decoders)")
     args = ap.parse_args()
 
     cdata, cdigest = load_yaml(os.path.join(args.defs, "custom", "Custom.yaml"))
@@ -850,6 +1177,8 @@ def main():
     h, c = names_files(services, ban)
     write(os.path.join(args.out, "msg_names.h"), h)
     write(os.path.join(args.out, "msg_names.c"), c)
+    if not args.no_client:
+        write_client_side(os.path.join(args.out, "client"), services, raw_customs, names, ban)
 
 
 if __name__ == "__main__":

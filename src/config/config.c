@@ -352,6 +352,8 @@ static const keydef keys[] = {
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
+_Static_assert(sizeof(mg_config) <= 0xffff && sizeof(mg_map_config) <= 0xffff, "keydef.off is 16 bits");
+
 /* ---- loader state and messages ----------------------------------------- */
 
 /* Bounds on work and noise: aliases let a small file name the same big
@@ -375,6 +377,7 @@ typedef struct loader {
 
 static void default_report(void *ctx, bool is_error, const char *file, int line, const char *msg)
 {
+    (void)ctx;
     if (line > 0)
         fprintf(stderr, "[%s:%d] %s%s\n", file, line, is_error ? "" : "warning: ", msg);
     else
@@ -1374,12 +1377,11 @@ static void check_config(loader *L)
 
     snprintf(L->dpath, sizeof L->dpath, "hazelcast.properties.hazelcast.max.no.heartbeat.seconds");
     L->dlen = strlen(L->dpath);
+    int max_line = row_line(L, "properties.hazelcast.max.no.heartbeat.seconds", 0);
     if (c->max_no_heartbeat_seconds <= c->heartbeat_interval_seconds)
-        say(L, true,
-            row_line(L, "properties.hazelcast.max.no.heartbeat.seconds",
-                     row_line(L, "properties.hazelcast.heartbeat.interval.seconds", 0)),
-            "must be greater than hazelcast.heartbeat.interval.seconds (%d), got %d", c->heartbeat_interval_seconds,
-            c->max_no_heartbeat_seconds);
+        say(L, true, max_line ? max_line : row_line(L, "properties.hazelcast.heartbeat.interval.seconds", 0),
+            "must be greater than hazelcast.heartbeat.interval.seconds (%d), got %d%s", c->heartbeat_interval_seconds,
+            c->max_no_heartbeat_seconds, max_line ? "" : " (memgrid's default; set it too)");
 }
 
 /* ---- defaults, loading, freeing --------------------------------------------------- */
@@ -1388,6 +1390,7 @@ static void check_config(loader *L)
  * not parse is a bug in this table, caught by the first test that runs. */
 static void bad_default(void *ctx, bool is_error, const char *file, int line, const char *msg)
 {
+    (void)ctx, (void)is_error, (void)file, (void)line;
     fprintf(stderr, "memgrid: bad built-in config default: %s\n", msg);
     abort();
 }

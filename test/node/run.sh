@@ -26,4 +26,4 @@ if [ "${MEMGRID_TARGET:-memgrid}" = hazelcast ]; then
     fi
 fi
 
-exec node --test --test-concurrency=1 tests/
+exec node --test --test-concurrency=1 tests/*.test.js

@@ -652,6 +652,12 @@ static void test_error_heartbeat_order(void **state)
                      MG_CONFIG_INVALID);
     expect_msg(&ms, true, 4, "must be greater than hazelcast.heartbeat.interval.seconds (5), got 5");
     mg_config_free(&c);
+
+    /* Hazelcast's interval alone meets memgrid's shorter default timeout. */
+    assert_int_equal(load(&c, &ms, "hazelcast:\n  properties:\n    hazelcast.heartbeat.interval.seconds: 5\n"),
+                     MG_CONFIG_INVALID);
+    expect_msg(&ms, true, 3, "got 2 (memgrid's default; set it too)");
+    mg_config_free(&c);
 }
 
 static void test_error_percentage_size(void **state)

@@ -148,7 +148,8 @@ func StartTarget(t testing.TB, target Target, opts Options) *Member {
 		if err != nil {
 			t.Fatalf("starting shared %s member: %v", target, err)
 		}
-		t.Cleanup(func() { m.checkAfterTest(t) })
+		from := logSize(m.LogPath)
+		t.Cleanup(func() { m.checkAfterTest(t, from) })
 		return m
 	}
 	m, err := startMember(target, opts)
@@ -156,11 +157,11 @@ func StartTarget(t testing.TB, target Target, opts Options) *Member {
 		t.Fatalf("starting %s member: %v", target, err)
 	}
 	t.Cleanup(func() {
-		m.checkAfterTest(t)
+		m.checkAfterTest(t, 0)
 		status := m.stop()
 		if status != "" {
 			t.Errorf("%s member: %s", target, status)
-			m.dumpLog(t)
+			m.dumpLog(t, 0)
 		}
 		if !t.Failed() || os.Getenv("MEMGRID_KEEP_LOGS") == "" {
 			os.RemoveAll(m.Dir)
@@ -210,27 +211,41 @@ func Main(m *testing.M) {
 }
 
 // checkAfterTest reports an unexpected member exit and prints the member's
-// log when the test failed.
-func (m *Member) checkAfterTest(t testing.TB) {
+// log (from byte offset from on) when the test failed.
+func (m *Member) checkAfterTest(t testing.TB, from int64) {
 	if m.proc.exitedUnexpectedly() {
 		t.Errorf("%s member at %s exited during the test: %v", m.Target, m.Addr, m.proc.waitErr)
 	}
 	if t.Failed() {
-		m.dumpLog(t)
+		m.dumpLog(t, from)
 	}
 }
 
-func (m *Member) dumpLog(t testing.TB) {
-	const max = 48 << 10
+func logSize(path string) int64 {
+	if st, err := os.Stat(path); err == nil {
+		return st.Size()
+	}
+	return 0
+}
+
+// dumpLog prints the member's log from byte offset from, at most its last
+// 32 KiB.
+func (m *Member) dumpLog(t testing.TB, from int64) {
+	const max = 32 << 10
 	data, err := os.ReadFile(m.LogPath)
 	if err != nil {
 		t.Logf("cannot read member log %s: %v", m.LogPath, err)
 		return
 	}
+	what := "log"
+	if from > 0 && from <= int64(len(data)) {
+		data = data[from:]
+		what = "log written during the test"
+	}
 	if len(data) > max {
 		data = append([]byte("...(cut)...\n"), data[len(data)-max:]...)
 	}
-	t.Logf("---- %s member log (%s) ----\n%s\n---- end of member log ----", m.Target, m.LogPath, data)
+	t.Logf("---- %s member %s (%s) ----\n%s\n---- end of member log ----", m.Target, what, m.LogPath, data)
 }
 
 // Alive reports whether the member process is still running.

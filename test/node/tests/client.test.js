@@ -17,7 +17,6 @@ const MSG = {
     AUTHENTICATION: 0x000100,
     ADD_CLUSTER_VIEW_LISTENER: 0x000300,
     CREATE_PROXY: 0x000400,
-    PING: 0x000B00,
     STATISTICS: 0x000C00,
     LOCAL_BACKUP_LISTENER: 0x000F00,
 };
@@ -66,6 +65,17 @@ describe(`hazelcast-client 5.7.0 (Node) against ${target()}`, { timeout: 180000 
             assert.ok(seen.includes(MSG.LOCAL_BACKUP_LISTENER), 'LocalBackupListener sent');
             const stats = seen.filter((t) => t === MSG.STATISTICS).length;
             assert.ok(stats >= 2, `at least two Client.Statistics sent (saw ${stats})`);
+
+            // Every Statistics and LocalBackupListener request got its own
+            // response (type + 1), not an error (type 0) and not silence.
+            const wanted = tap.requests.filter((r) =>
+                r.type === MSG.STATISTICS || r.type === MSG.LOCAL_BACKUP_LISTENER);
+            await waitUntil(() => wanted.every((r) => tap.replyTo(r) !== undefined), 3000);
+            for (const r of wanted) {
+                assert.equal(tap.replyTo(r), r.type + 1,
+                    `reply to 0x${r.type.toString(16)} corr ${r.corr}`);
+            }
+            assert.equal(tap.broken, false, 'both streams decode as frames');
 
             // The connection is still usable after the idle period.
             const m = await c.getMap('after-idle');

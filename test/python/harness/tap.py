@@ -1,21 +1,23 @@
 """A loopback TCP relay between a client and the member that forwards bytes
-unchanged and decodes the client-to-member stream into message types: after the
-3-byte "CP2" preamble come frames (int32 LE length including the 6-byte header,
-uint16 LE flags); a message ends at the frame with IS_FINAL (0x2000) and its type
-is the first int32 of its initial frame's content."""
+unchanged and decodes both directions into messages: frames (int32 LE length
+including the 6-byte header, uint16 LE flags); a message ends at the frame with
+IS_FINAL (0x2000); its initial frame's content starts with the message type
+(int32) and the correlation id (int64). The client's stream starts with the
+3-byte "CP2" preamble."""
 
 import socket
 import struct
 import threading
 
 IS_FINAL = 0x2000
+IS_EVENT = 0x0200
 
 
 class _FrameDecoder:
-    def __init__(self, on_message):
-        self._on_message = on_message
+    def __init__(self, preamble, on_message):
+        self._on_message = on_message  # (type, corr, flags), or None: not a frame stream
         self._buf = b""
-        self._preamble = 3
+        self._preamble = preamble
         self._at_start = True
         self._broken = False
 
@@ -31,12 +33,12 @@ class _FrameDecoder:
             length, flags = struct.unpack_from("<iH", self._buf, 0)
             if length < 6:
                 self._broken = True
-                self._on_message(-1)
+                self._on_message(None)
                 return
             if len(self._buf) < length:
                 return
-            if self._at_start and length >= 10:
-                self._on_message(struct.unpack_from("<i", self._buf, 6)[0])
+            if self._at_start and length >= 18:
+                self._on_message(struct.unpack_from("<iq", self._buf, 6) + (flags,))
             self._at_start = bool(flags & IS_FINAL)
             self._buf = self._buf[length:]
 
@@ -45,7 +47,9 @@ class Tap:
     def __init__(self, upstream_port):
         self._upstream_port = upstream_port
         self._lock = threading.Lock()
-        self._types = []
+        self._requests = []   # (conn, type, corr) in order
+        self._replies = {}    # (conn, corr) -> reply type (0 = error)
+        self.broken = False
         self.connections = 0
         self._sockets = []
         self._closed = False
@@ -59,12 +63,35 @@ class Tap:
 
     @property
     def types(self):
+        """Request types the clients sent, in order."""
         with self._lock:
-            return list(self._types)
+            return [t for _, t, _ in self._requests]
 
-    def _record(self, t):
+    @property
+    def requests(self):
+        """(conn, type, corr) of every request, in order; corr is per conn."""
         with self._lock:
-            self._types.append(t)
+            return list(self._requests)
+
+    def reply_to(self, request):
+        """Reply type for a request from `requests`, None if none seen yet."""
+        conn, _, corr = request
+        with self._lock:
+            return self._replies.get((conn, corr))
+
+    def _on_request(self, conn, m):
+        with self._lock:
+            if m is None:
+                self.broken = True
+            else:
+                self._requests.append((conn, m[0], m[1]))
+
+    def _on_reply(self, conn, m):
+        with self._lock:
+            if m is None:
+                self.broken = True
+            elif not m[2] & IS_EVENT:
+                self._replies[(conn, m[1])] = m[0]
 
     def _accept_loop(self):
         while not self._closed:
@@ -81,10 +108,12 @@ class Tap:
                 continue
             with self._lock:
                 self.connections += 1
+                conn = self.connections
                 self._sockets += [down, up]
-            decoder = _FrameDecoder(self._record)
-            threading.Thread(target=self._pump, args=(down, up, decoder), daemon=True).start()
-            threading.Thread(target=self._pump, args=(up, down, None), daemon=True).start()
+            from_client = _FrameDecoder(3, lambda m, c=conn: self._on_request(c, m))
+            from_member = _FrameDecoder(0, lambda m, c=conn: self._on_reply(c, m))
+            threading.Thread(target=self._pump, args=(down, up, from_client), daemon=True).start()
+            threading.Thread(target=self._pump, args=(up, down, from_member), daemon=True).start()
 
     @staticmethod
     def _pump(src, dst, decoder):
@@ -94,8 +123,7 @@ class Tap:
                 data = src.recv(65536)
                 if not data:
                     break
-                if decoder:
-                    decoder.feed(data)
+                decoder.feed(data)
                 dst.sendall(data)
         except OSError:
             pass

@@ -62,6 +62,14 @@ def test_connect_backup_listener_statistics_and_idle(member, client):
         assert LOCAL_BACKUP_LISTENER in seen
         assert seen.count(STATISTICS) >= 2, f"statistics sent {seen.count(STATISTICS)} times"
 
+        # Each Statistics / LocalBackupListener request got its own response
+        # (type + 1): not an error (type 0), not silence.
+        wanted = [r for r in tap.requests if r[1] in (STATISTICS, LOCAL_BACKUP_LISTENER)]
+        wait_until(lambda: all(tap.reply_to(r) is not None for r in wanted), 3)
+        for r in wanted:
+            assert tap.reply_to(r) == r[1] + 1, f"reply to {r[1]:#08x} corr {r[2]}"
+        assert not tap.broken, "both streams decode as frames"
+
         m = c.get_map("after-idle").blocking()
         m.put("k", "v")
         assert m.get("k") == "v"
