@@ -34,12 +34,13 @@ import (
 
 var (
 	ctx    context.Context
-	out    []string
 	prefix string
 )
 
+// line prints one transcript line at once, so that a member that hangs or
+// crashes still leaves a partial transcript to compare.
 func line(format string, args ...interface{}) {
-	out = append(out, prefix+fmt.Sprintf(format, args...))
+	fmt.Println(prefix + fmt.Sprintf(format, args...))
 }
 
 func section(name string) {
@@ -268,6 +269,13 @@ func main() {
 	defer b.Shutdown(context.Background())
 	run := fmt.Sprintf("%d", time.Now().UnixNano()) // map names unique per run
 	name := func(s string) string { return "diff-" + s + "-" + run }
+	// The configured maps have fixed names; start them empty.
+	for _, n := range []string{"diff-stats", "diff-ttl", "diff-idle", "diff-both"} {
+		if err := getMap(a, n).Clear(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "Clear %s: %v\n", n, err)
+			os.Exit(2)
+		}
+	}
 
 	basic(getMap(a, name("basic")))
 	conditional(getMap(a, name("cond")))
@@ -279,10 +287,8 @@ func main() {
 	locks(getMap(a, name("locks")), getMap(b, name("locks")))
 	expiry(getMap(a, name("expiry")))
 	destroy(a, name("destroy"))
-
-	for _, l := range out {
-		fmt.Println(l)
-	}
+	section("end")
+	line("done")
 }
 
 func basic(m *hazelcast.Map) {
@@ -402,8 +408,17 @@ func entryViews(m, stats *hazelcast.Map) {
 	m.Set(ctx, "k", "v3")
 	m.Replace(ctx, "k", "v4")
 	line("View after Set+Replace -> %s", view(m, "k"))
-	m.PutWithTTL(ctx, "t", "v", 30500*time.Millisecond)
-	line("View PutWithTTL 30.5s -> %s", view(m, "t"))
+	m.PutWithTTL(ctx, "t", "v", 30*time.Second)
+	line("View PutWithTTL 30s -> %s", view(m, "t"))
+	// A fractional TTL is kept truncated to whole seconds. (The expiration
+	// time is computed from the untruncated value and then truncated, so
+	// it depends on the wall clock's fraction: not printed.)
+	m.PutWithTTL(ctx, "frac", "v", 30500*time.Millisecond)
+	if v, err := m.GetEntryView(ctx, "frac"); err != nil || v == nil {
+		line("View PutWithTTL 30.5s -> %s %v", errName(err), v)
+	} else {
+		line("View PutWithTTL 30.5s -> ttl=%s maxIdle=%s", dur(v.TTL), dur(v.MaxIdle))
+	}
 	m.PutWithMaxIdle(ctx, "i", "v", 20*time.Second)
 	line("View PutWithMaxIdle 20s -> %s", view(m, "i"))
 	m.PutWithTTLAndMaxIdle(ctx, "ti", "v", 30*time.Second, 20*time.Second)

@@ -1,0 +1,95 @@
+/* conn.h - one client connection to a member: TCP, the "CP2" preamble,
+ * authentication, framing of the answer stream, and batched writes.
+ *
+ * Requests are appended to bconn_out(c) and go out in one uv_write per loop
+ * turn (a uv_check handle flushes), so pipelined requests share syscalls the
+ * way the member batches its answers.  While a write is in flight new
+ * requests collect in a second buffer.
+ *
+ * Correlation ids: data requests use the ids of the connection's in-flight
+ * table (inflight.h, bit 62 clear); control requests (authentication,
+ * cluster-view registration, proxy creation) use BCONN_CTRL | n.
+ *
+ * Owner: the thread whose loop the connection was opened on; everything,
+ * callbacks included, runs there.
+ */
+#ifndef BENCH_CONN_H
+#define BENCH_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "inflight.h"
+#include "proto/frame.h"
+
+#define BCONN_CTRL ((int64_t)1 << 62)
+#define BCONN_CORR_AUTH (BCONN_CTRL | 1)
+
+typedef struct bconn bconn;
+
+typedef struct bconn_cbs {
+    /* Authenticated: c->member_uuid and c->partition_count are set. */
+    void (*on_ready)(bconn *c);
+    /* One complete message after authentication (answer or event); now is
+     * when the bytes were read (ns, CLOCK_MONOTONIC). */
+    void (*on_msg)(bconn *c, const uint8_t *msg, size_t len, int64_t now);
+    /* Fully closed (handles released): the owner may free c now.  why is
+     * NULL for a close the owner asked for without a reason. */
+    void (*on_closed)(bconn *c, const char *why);
+} bconn_cbs;
+
+typedef struct bconn_auth {
+    const char *cluster;
+    mg_uuid client_uuid;
+    bool smart;              /* routing mode announced to 2.8+ members */
+} bconn_auth;
+
+typedef enum bconn_state {
+    BC_CONNECTING,
+    BC_AUTH,
+    BC_READY,
+    BC_CLOSING,
+    BC_CLOSED,
+} bconn_state;
+
+struct bconn {
+    uv_tcp_t tcp;
+    uv_connect_t connect_req;
+    uv_write_t write_req;
+    uv_check_t flusher;
+    uv_buf_t wbuf;
+    const bconn_cbs *cbs;
+    const bconn_auth *auth;
+    void *owner;             /* for the callbacks */
+    int member;              /* index in the owner's member table, -1 = not known yet */
+    bconn_state state;
+    int open_handles;        /* handles still to close before on_closed */
+    char why[160];           /* first reason for closing */
+    char host[64];
+    int port;
+    /* from the authentication answer */
+    mg_uuid member_uuid;
+    int32_t partition_count;
+    char server_version[32];
+    /* output: requests are written into out; busy is being written */
+    mg_buf out, busy;
+    bool writing;
+    /* input: unparsed bytes */
+    uint8_t *in;
+    size_t in_len, in_cap;
+    binflight inflight;
+};
+
+/* Starts connecting; the result comes through the callbacks.  inflight_cap
+ * sizes the in-flight table.  Returns 0, or a libuv error (then nothing was
+ * started and c needs no close). */
+int bconn_open(bconn *c, uv_loop_t *loop, const char *host, int port, const bconn_auth *auth,
+               const bconn_cbs *cbs, void *owner, uint32_t inflight_cap);
+/* The buffer to append requests to; the flusher sends it this loop turn. */
+static inline mg_buf *bconn_out(bconn *c) { return &c->out; }
+/* Closes (idempotent); on_closed follows. */
+void bconn_close(bconn *c, const char *why);
+void bconn_release(bconn *c);   /* frees buffers after on_closed */
+
+#endif
