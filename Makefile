@@ -75,5 +75,14 @@ PROTOCOL_DIR ?= ../shared/protocol/hazelcast-client-protocol
 codegen:
 	python3 tools/gen_codecs.py --defs $(PROTOCOL_DIR)/protocol-definitions --out src/proto/codecs
 
+# memgrid-bench, the load generator (bench/loadgen), and `make bench`, the
+# side-by-side run against Hazelcast 5.7 (bench/compare, docs/benchmarks.md).
+BENCH_SRCS := $(shell find bench/loadgen -name '*.c' | sort)
+build/memgrid-bench: $(patsubst %.c,build/%.o,$(BENCH_SRCS)) build/libmemgrid.a
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+bench: build/memgrid build/memgrid-bench
+	./bench/compare
+
 clean:
 	rm -rf build build-san

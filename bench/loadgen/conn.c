@@ -45,6 +45,7 @@ void bconn_close(bconn *c, const char *why)
     c->state = BC_CLOSING;
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->flusher, on_handle_closed);
+    uv_close((uv_handle_t *)&c->pre_flusher, on_handle_closed);
 }
 
 void bconn_release(bconn *c)
@@ -91,6 +92,11 @@ static void flush(bconn *c)
 }
 
 static void on_check(uv_check_t *h)
+{
+    flush(h->data);
+}
+
+static void on_prepare(uv_prepare_t *h)
 {
     flush(h->data);
 }
@@ -234,11 +240,14 @@ int bconn_open(bconn *c, uv_loop_t *loop, const char *host, int port, const bcon
     if (rc < 0)
         return rc;
     uv_check_init(loop, &c->flusher);
-    c->tcp.data = c->flusher.data = c->connect_req.data = c->write_req.data = c;
-    c->open_handles = 2;
+    uv_prepare_init(loop, &c->pre_flusher);
+    c->tcp.data = c->flusher.data = c->pre_flusher.data = c;
+    c->connect_req.data = c->write_req.data = c;
+    c->open_handles = 3;
     binflight_init(&c->inflight, inflight_cap);
     c->state = BC_CONNECTING;
     uv_check_start(&c->flusher, on_check);
+    uv_prepare_start(&c->pre_flusher, on_prepare);
     rc = uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&sa, on_connect);
     if (rc < 0) {
         char why[128];

@@ -2,9 +2,11 @@
  * authentication, framing of the answer stream, and batched writes.
  *
  * Requests are appended to bconn_out(c) and go out in one uv_write per loop
- * turn (a uv_check handle flushes), so pipelined requests share syscalls the
- * way the member batches its answers.  While a write is in flight new
- * requests collect in a second buffer.
+ * turn, so pipelined requests share syscalls the way the member batches its
+ * answers.  Two handles flush: a uv_check after the I/O callbacks (answers
+ * read -> new requests), and a uv_prepare before the loop blocks (requests
+ * queued by timers, or before the loop ran).  While a write is in flight
+ * new requests collect in a second buffer.
  *
  * Correlation ids: data requests use the ids of the connection's in-flight
  * table (inflight.h, bit 62 clear); control requests (authentication,
@@ -58,6 +60,7 @@ struct bconn {
     uv_connect_t connect_req;
     uv_write_t write_req;
     uv_check_t flusher;
+    uv_prepare_t pre_flusher;
     uv_buf_t wbuf;
     const bconn_cbs *cbs;
     const bconn_auth *auth;
@@ -80,6 +83,26 @@ struct bconn {
     size_t in_len, in_cap;
     binflight inflight;
 };
+
+/* Header fields every answer and event has (frame 0: flags, type,
+ * correlation id); false when the message is too short for them.  Not
+ * mg_msg_peek_header: that one reads a request header, and an empty
+ * response is shorter than one. */
+typedef struct bmsg_hdr {
+    uint16_t flags;
+    uint32_t type;
+    int64_t corr;
+} bmsg_hdr;
+
+static inline bool bmsg_peek(const uint8_t *msg, size_t len, bmsg_hdr *h)
+{
+    if (len < MG_FRAME_HDR + 12)
+        return false;
+    h->flags = mg_get_u16(msg + 4);
+    h->type = mg_get_u32(msg + MG_FRAME_HDR);
+    h->corr = (int64_t)mg_get_u64(msg + MG_FRAME_HDR + 4);
+    return true;
+}
 
 /* Starts connecting; the result comes through the callbacks.  inflight_cap
  * sizes the in-flight table.  Returns 0, or a libuv error (then nothing was

@@ -57,12 +57,16 @@ mg_entry *mg_kop_store(mg_kop *k, mg_bytes value, int64_t ttl, int64_t max_idle,
     mg_entry *prev = NULL;
     mg_entry *e = mg_store_put(k->part->store, k->key.ptr, k->key.len, value.ptr, value.len, &prev);
     if (prev) {
+        /* Hazelcast counts updating a record as one access of it */
         e->version = prev->version + 1;
         e->creation_ms = prev->creation_ms;
         e->hits = prev->hits;
+        e->last_access_ms = prev->last_access_ms;
+        mg_expiry_on_access(e, k->now);
     } else {
         e->version = 0;
         e->creation_ms = k->now;
+        e->last_access_ms = k->now;   /* LRU orders a new entry by its creation */
     }
     const mg_map_config *cfg = k->map->cfg;
     mg_expiry_on_write(e, k->now, mg_expiry_pick(ttl, cfg->time_to_live_seconds),

@@ -101,7 +101,7 @@ bool mg_listeners_any(mg_worker *w, const mg_map *map)
 
 static bool key_matches(const mg_listener *l, const mg_bytes *key)
 {
-    if (!l->klen)
+    if (!l->klen || !key)   /* map-wide events (CLEAR_ALL, EVICT_ALL) reach every listener */
         return true;
     return key && key->len == l->klen && l->klen >= 4 &&
            memcmp(key->ptr + 4, l->key + 4, l->klen - 4) == 0;

@@ -286,22 +286,27 @@ static void list_done(mg_worker *w, bulk *b, mg_map *map)
     mg_buf_free(&out);
 }
 
-static void list_op(mg_req *r)
+static void list_op(mg_req *r, mg_bytes name)
 {
-    /* keySet, values and entrySet requests are all just the map name */
-    mg_map_key_set_req q;
-    if (mg_map_key_set_req_decode(r->msg, r->len, &q)) {
-        mg_req_bad_message(r);
-        return;
-    }
     bulk *b = bulk_new(r, list_part, list_done);
-    b->name = rebase(r, b, q.name);
+    b->name = rebase(r, b, name);
     mg_fanout_start(r->w, &b->f);
 }
 
-void mg_map_key_set(mg_req *r) { list_op(r); }
-void mg_map_values(mg_req *r) { list_op(r); }
-void mg_map_entry_set(mg_req *r) { list_op(r); }
+#define NAME_ONLY(fn, codec)                                       \
+    void fn(mg_req *r)                                             \
+    {                                                              \
+        mg_##codec##_req q;                                        \
+        if (mg_##codec##_req_decode(r->msg, r->len, &q)) {         \
+            mg_req_bad_message(r);                                 \
+            return;                                                \
+        }                                                          \
+        list_op(r, q.name);                                        \
+    }
+
+NAME_ONLY(mg_map_key_set, map_key_set)
+NAME_ONLY(mg_map_values, map_values)
+NAME_ONLY(mg_map_entry_set, map_entry_set)
 
 /* --- containsValue ----------------------------------------------------------------- */
 

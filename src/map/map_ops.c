@@ -301,10 +301,12 @@ void mg_map_replace(mg_req *r)
     mg_kop k;
     if (!kop_begin(r, q.name, q.key, &k) || lock_gate(r, &k, q.thread_id, -1) == WAITING)
         return;
-    if (!mg_kop_live(&k)) {
+    mg_entry *live = mg_kop_live(&k);
+    if (!live) {
         mg_map_replace_resp_encode(r->out, r->hdr.corr, NULL);
         return;
     }
+    touch(&k, live);   /* Hazelcast reads the record before replacing it: one more hit */
     /* no ttl in the request: TTL and max-idle go back to the map defaults */
     mg_entry *old = NULL;
     mg_entry *e = mg_kop_store(&k, q.value, -1, -1, &old);
@@ -328,6 +330,7 @@ void mg_map_replace_if_same(mg_req *r)
         mg_map_replace_if_same_resp_encode(r->out, r->hdr.corr, false);
         return;
     }
+    touch(&k, live);   /* the comparison reads the record: one more hit, as in Hazelcast */
     mg_entry *old = NULL;
     mg_entry *e = mg_kop_store(&k, q.value, -1, -1, &old);
     mg_map_replace_if_same_resp_encode(r->out, r->hdr.corr, true);
@@ -342,10 +345,13 @@ void mg_map_set_ttl(mg_req *r)
 {
     DECODE(map_set_ttl, q);
     mg_kop k;
-    if (!kop_begin(r, q.name, q.key, &k))
+    /* The request has no thread id: it acts as the client's thread 0. */
+    if (!kop_begin(r, q.name, q.key, &k) || lock_gate(r, &k, 0, -1) == WAITING)
         return;
     mg_entry *e = mg_kop_live(&k);
     if (e) {   /* a write without an event: version, update time and clocks restart */
+        touch(&k, e);   /* Hazelcast counts two accesses here: lookup and update */
+        touch(&k, e);
         e->version++;
         mg_expiry_on_write(e, k.now, mg_expiry_pick(q.ttl, k.map->cfg->time_to_live_seconds),
                            mg_expiry_pick(-1, k.map->cfg->max_idle_seconds));
@@ -353,19 +359,38 @@ void mg_map_set_ttl(mg_req *r)
     mg_map_set_ttl_resp_encode(r->out, r->hdr.corr, e != NULL);
 }
 
+static int64_t whole_seconds(int64_t ms) { return ms == MG_NEVER ? ms : ms - ms % 1000; }
+
+typedef struct view_arg {
+    const mg_entry *e;
+    const mg_map_config *cfg;
+} view_arg;
+
+/* What a Hazelcast 5.7 member reports, which depends on the record kind the
+ * map uses: with per-entry statistics every time and hit count (whole
+ * seconds; last access 0 until the first access); without them -1, except
+ * the last-access time of LRU maps, the hits of LFU maps, and the update time
+ * of entries that can expire.  memgrid tracks all of them either way. */
 static void write_entry_view(mg_wr *w, const void *arg)
 {
-    const mg_entry *e = arg;
+    const view_arg *va = arg;
+    const mg_entry *e = va->e;
+    bool stats = va->cfg->per_entry_stats_enabled;
+    bool expires = e->expiration_ms != MG_NEVER;
+    bool accessed = e->hits > 0;
+    int64_t last_access = stats ? (accessed ? whole_seconds(e->last_access_ms) : 0)
+                          : va->cfg->eviction_policy == MG_EVICT_LRU ? whole_seconds(e->last_access_ms)
+                                                                     : -1;
     mg_simple_entry_view v = {
         .key = mg_entry_key_bytes(e),
         .value = mg_entry_value_bytes(e),
         .cost = (int64_t)mg_entry_cost(e),
-        .creation_time = e->creation_ms,
-        .expiration_time = e->expiration_ms,
-        .hits = e->hits,
-        .last_access_time = e->last_access_ms,
-        .last_stored_time = -1,   /* no MapStore */
-        .last_update_time = e->last_update_ms,
+        .creation_time = stats ? whole_seconds(e->creation_ms) : -1,
+        .expiration_time = whole_seconds(e->expiration_ms),
+        .hits = stats || va->cfg->eviction_policy == MG_EVICT_LFU ? (int64_t)e->hits : -1,
+        .last_access_time = last_access,
+        .last_stored_time = stats ? 0 : -1,   /* no MapStore */
+        .last_update_time = stats || expires ? whole_seconds(e->last_update_ms) : -1,
         .version = e->version,
         .ttl = e->ttl_ms,
         .max_idle = e->max_idle_ms,
@@ -386,8 +411,9 @@ void mg_map_get_entry_view(mg_req *r)
     if (!kop_begin(r, q.name, q.key, &k))
         return;
     mg_entry *e = mg_kop_live(&k);   /* no touch: viewing is not an access */
+    view_arg va = {e, k.map->cfg};
     if (e)
-        mg_map_get_entry_view_resp_encode(r->out, r->hdr.corr, write_entry_view, e, e->max_idle_ms);
+        mg_map_get_entry_view_resp_encode(r->out, r->hdr.corr, write_entry_view, &va, e->max_idle_ms);
     else
         mg_map_get_entry_view_resp_encode(r->out, r->hdr.corr, write_null, NULL, 0);
 }

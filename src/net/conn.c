@@ -178,13 +178,14 @@ void mg_conn_close(mg_conn *c, const char *why)
     uv_read_stop((uv_stream_t *)&c->tcp);
     slot_remove(c->w, c->id);
     mg_client_on_close(c);
-    if (c->close_after_flush && (c->out.len || c->write_pending)) {
+    /* Only a deliberate close waits for its last answer to leave; otherwise
+     * (and always when the member stops) uv_close cancels a pending write. */
+    if (c->close_after_flush && !c->w->stopping && (c->out.len || c->write_pending)) {
         start_write(c);
         if (c->write_pending)
             return;   /* on_write finishes the close */
     }
-    if (!c->write_pending)
-        really_close(c);
+    really_close(c);
 }
 
 void mg_conn_close_all(mg_worker *w)

@@ -25,8 +25,10 @@ static mg_entry *fresh(void)
 static void test_pick(void **state)
 {
     /* Value in the request wins when positive. */
-    assert_i64(mg_expiry_pick(1500, 60), 1500);
-    assert_i64(mg_expiry_pick(1, 0), 1);
+    assert_i64(mg_expiry_pick(1500, 60), 1000);
+    assert_i64(mg_expiry_pick(1, 0), 1000);
+    assert_i64(mg_expiry_pick(999, 0), 1000);
+    assert_i64(mg_expiry_pick(10500, 0), 10000);
     /* Explicit 0 means forever, even with a map default. */
     assert_i64(mg_expiry_pick(0, 60), MG_NEVER);
     /* Not given (-1, or any negative): the map default in ms, or never. */
@@ -55,10 +57,11 @@ static void test_on_write(void **state)
     e->creation_ms = 5;
     e->hits = 9;
     e->version = 4;
+    e->last_access_ms = 7;
 
     mg_expiry_on_write(e, 1000, 500, MG_NEVER);
     assert_i64(e->last_update_ms, 1000);
-    assert_i64(e->last_access_ms, 1000);
+    assert_i64(e->last_access_ms, 7);   /* a write is not an access */
     assert_i64(e->ttl_ms, 500);
     assert_i64(e->max_idle_ms, MG_NEVER);
     assert_i64(e->expiration_ms, 1500);

@@ -137,13 +137,43 @@ func diffLines(a, b []string) string {
 			ops = append(ops, op{' ', a[i]})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, op{'+', b[j]})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			ops = append(ops, op{'-', a[i]})
 			i++
+		default:
+			ops = append(ops, op{'+', b[j]})
+			j++
 		}
+	}
+	// Within each run of changes, pair removed and added lines (-a1 +b1
+	// -a2 +b2 ...): transcripts are line-for-line, so this reads best.
+	for k := 0; k < len(ops); {
+		if ops[k].kind == ' ' {
+			k++
+			continue
+		}
+		end := k
+		var dels, adds []op
+		for end < len(ops) && ops[end].kind != ' ' {
+			if ops[end].kind == '-' {
+				dels = append(dels, ops[end])
+			} else {
+				adds = append(adds, ops[end])
+			}
+			end++
+		}
+		pos := k
+		for x := 0; x < len(dels) || x < len(adds); x++ {
+			if x < len(dels) {
+				ops[pos] = dels[x]
+				pos++
+			}
+			if x < len(adds) {
+				ops[pos] = adds[x]
+				pos++
+			}
+		}
+		k = end
 	}
 	const ctxLines = 2
 	show := make([]bool, len(ops))
@@ -186,6 +216,11 @@ func TestDiffLines(t *testing.T) {
 	}
 	d := diffLines([]string{"a", "b", "c"}, []string{"a", "x", "c", "d"})
 	want := "  a\n- b\n+ x\n  c\n+ d\n"
+	if d != want {
+		t.Fatalf("diff =\n%s\nwant\n%s", d, want)
+	}
+	d = diffLines([]string{"s", "a1", "a2", "e"}, []string{"s", "b1", "b2", "e"})
+	want = "  s\n- a1\n+ b1\n- a2\n+ b2\n  e\n"
 	if d != want {
 		t.Fatalf("diff =\n%s\nwant\n%s", d, want)
 	}

@@ -36,7 +36,7 @@ func ClientConfig(addr string, opts ...ClientOption) hazelcast.Config {
 	cfg.Cluster.ConnectionStrategy.Timeout = types.Duration(10 * time.Second)
 	cfg.Cluster.ConnectionStrategy.Retry.InitialBackoff = types.Duration(100 * time.Millisecond)
 	cfg.Cluster.ConnectionStrategy.Retry.MaxBackoff = types.Duration(1 * time.Second)
-	cfg.Cluster.InvocationTimeout = types.Duration(60 * time.Second)
+	cfg.Cluster.InvocationTimeout = types.Duration(30 * time.Second)
 	lvl := os.Getenv("HZ_CLIENT_LOG_LEVEL")
 	if lvl == "" {
 		lvl = string(logger.ErrorLevel)

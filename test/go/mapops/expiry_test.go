@@ -19,12 +19,15 @@ func TestTTLExpiryPerOperation(t *testing.T) {
 	ctx := e.ctx
 	const ttl = 2 * time.Second
 	ops := map[string]func(k string) error{
-		"PutWithTTL":                    func(k string) error { _, err := e.mp.PutWithTTL(ctx, k, "v", ttl); return err },
-		"PutWithTTLAndMaxIdle":          func(k string) error { _, err := e.mp.PutWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour); return err },
-		"SetWithTTL":                    func(k string) error { return e.mp.SetWithTTL(ctx, k, "v", ttl) },
-		"SetWithTTLAndMaxIdle":          func(k string) error { return e.mp.SetWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour) },
-		"PutIfAbsentWithTTL":            func(k string) error { _, err := e.mp.PutIfAbsentWithTTL(ctx, k, "v", ttl); return err },
-		"PutIfAbsentWithTTLAndMaxIdle":  func(k string) error { _, err := e.mp.PutIfAbsentWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour); return err },
+		"PutWithTTL":           func(k string) error { _, err := e.mp.PutWithTTL(ctx, k, "v", ttl); return err },
+		"PutWithTTLAndMaxIdle": func(k string) error { _, err := e.mp.PutWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour); return err },
+		"SetWithTTL":           func(k string) error { return e.mp.SetWithTTL(ctx, k, "v", ttl) },
+		"SetWithTTLAndMaxIdle": func(k string) error { return e.mp.SetWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour) },
+		"PutIfAbsentWithTTL":   func(k string) error { _, err := e.mp.PutIfAbsentWithTTL(ctx, k, "v", ttl); return err },
+		"PutIfAbsentWithTTLAndMaxIdle": func(k string) error {
+			_, err := e.mp.PutIfAbsentWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour)
+			return err
+		},
 		"PutTransientWithTTL":           func(k string) error { return e.mp.PutTransientWithTTL(ctx, k, "v", ttl) },
 		"PutTransientWithTTLAndMaxIdle": func(k string) error { return e.mp.PutTransientWithTTLAndMaxIdle(ctx, k, "v", ttl, time.Hour) },
 	}
@@ -56,10 +59,13 @@ func TestMaxIdleExpiry(t *testing.T) {
 	ctx := e.ctx
 	const idle = 2 * time.Second
 	ops := map[string]func(k string) error{
-		"PutWithMaxIdle":                func(k string) error { _, err := e.mp.PutWithMaxIdle(ctx, k, "v", idle); return err },
-		"PutWithTTLAndMaxIdle":          func(k string) error { _, err := e.mp.PutWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle); return err },
-		"SetWithTTLAndMaxIdle":          func(k string) error { return e.mp.SetWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle) },
-		"PutIfAbsentWithTTLAndMaxIdle":  func(k string) error { _, err := e.mp.PutIfAbsentWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle); return err },
+		"PutWithMaxIdle":       func(k string) error { _, err := e.mp.PutWithMaxIdle(ctx, k, "v", idle); return err },
+		"PutWithTTLAndMaxIdle": func(k string) error { _, err := e.mp.PutWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle); return err },
+		"SetWithTTLAndMaxIdle": func(k string) error { return e.mp.SetWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle) },
+		"PutIfAbsentWithTTLAndMaxIdle": func(k string) error {
+			_, err := e.mp.PutIfAbsentWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle)
+			return err
+		},
 		"PutTransientWithMaxIdle":       func(k string) error { return e.mp.PutTransientWithMaxIdle(ctx, k, "v", idle) },
 		"PutTransientWithTTLAndMaxIdle": func(k string) error { return e.mp.PutTransientWithTTLAndMaxIdle(ctx, k, "v", time.Hour, idle) },
 	}
