@@ -19,7 +19,7 @@ run() {
 export MEMGRID_TARGET=memgrid
 run "cli" env MEMGRID_BIN="$root/build/memgrid" test/cli/run.sh
 if [ -x test/go/run.sh ]; then
-    run "go (sanitizer build)" env MEMGRID_BIN="$root/build-san/memgrid" \
+    run "go: article, map operations, differential vs Hazelcast 5.7 (sanitizer build)" env MEMGRID_BIN="$root/build-san/memgrid" \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         test/go/run.sh
 fi
@@ -30,9 +30,6 @@ if [ -x test/node/run.sh ]; then
 fi
 if [ -x test/python/run.sh ]; then
     run "python" env MEMGRID_BIN="$root/build/memgrid" test/python/run.sh
-fi
-if [ -x test/diff/run.sh ]; then
-    run "differential vs Hazelcast 5.7" env MEMGRID_BIN="$root/build/memgrid" test/diff/run.sh
 fi
 
 echo "integration suites: ${#passed[@]} passed, ${#failed[@]} failed"
