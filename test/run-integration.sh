@@ -24,7 +24,7 @@ if [ -x test/go/run.sh ]; then
         test/go/run.sh
 fi
 run "wire protocol (sanitizer build)" env MEMGRID_BIN="$root/build-san/memgrid" \
-    ASAN_OPTIONS=detect_leaks=1 test/protocol/run.sh
+    ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32 test/protocol/run.sh
 if [ -x test/node/run.sh ]; then
     run "node" env MEMGRID_BIN="$root/build/memgrid" test/node/run.sh
 fi

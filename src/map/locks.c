@@ -62,6 +62,7 @@ static void rerun(mg_worker *w, mg_parked *p)
     mg_req r = {
         .msg = p->msg, .len = p->len, .hdr = p->hdr, .conn = p->conn, .client = p->client,
         .partition = p->partition, .parked = p, .timed_out = p->timed_out,
+        .handed_over = p->handed_over,
     };
     p->lock = NULL;
     mg_dispatch_execute(w, p->h, &r);
@@ -177,6 +178,7 @@ void mg_req_park(mg_req *r, mg_part *part, const uint8_t *key, size_t klen, int6
         p->conn = r->conn;
         p->client = r->client;
         p->partition = r->partition;
+        p->handed_over = r->handed_over;
         p->len = r->len;
         memcpy(p->msg, r->msg, r->len);
         uv_timer_init(&r->w->loop, &p->timer);

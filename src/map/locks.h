@@ -34,6 +34,7 @@ struct mg_parked {
     int32_t partition;
     bool has_timer;
     bool timed_out;
+    bool handed_over;           /* see mg_req.handed_over */
     uv_timer_t timer;
     size_t len;
     uint8_t msg[];

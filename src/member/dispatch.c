@@ -120,8 +120,13 @@ void mg_dispatch_execute(mg_worker *w, const mg_handler *h, mg_req *r)
     /* On the connection's own worker the answer goes straight to its output. */
     r->out = c ? mg_conn_out(c) : &scratch;
     h->fn(r);
-    if (!c)
-        mg_worker_send(w, r->conn, &scratch);
+    if (!c) {
+        /* A parked request answers later, from wherever its wait ends. */
+        if (r->handed_over && !r->suspended)
+            mg_worker_send_answer(w, r->conn, &scratch);
+        else
+            mg_worker_send(w, r->conn, &scratch);
+    }
     mg_buf_free(&scratch);
 }
 
@@ -141,7 +146,7 @@ static void run_request(mg_worker *w, mg_task *t)
     request_task *rt = (request_task *)t;
     mg_req r = {
         .msg = rt->msg, .len = rt->len, .hdr = rt->hdr, .conn = rt->conn,
-        .client = rt->client, .partition = rt->partition,
+        .client = rt->client, .partition = rt->partition, .handed_over = true,
     };
     mg_dispatch_execute(w, rt->h, &r);
     free(rt);
@@ -223,5 +228,6 @@ void mg_dispatch(mg_conn *c, const uint8_t *msg, size_t len)
     t->partition = p;
     t->len = len;
     memcpy(t->msg, msg, len);
+    c->remote_inflight++;
     mg_worker_post(owner, &t->base);
 }

@@ -35,6 +35,7 @@ typedef struct mg_req {
     mg_parked *parked;       /* set when re-run from a wait queue */
     bool suspended;          /* the handler parked the request: no answer yet */
     bool timed_out;          /* re-run because its wait deadline passed */
+    bool handed_over;        /* came from another worker's connection (counted there) */
 } mg_req;
 
 typedef void (*mg_handler_fn)(mg_req *r);

@@ -120,40 +120,50 @@ mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition)
 typedef struct send_task {
     mg_task base;
     uint64_t conn_id;
+    bool answers_remote;   /* the answer to a request handed over by this connection */
     mg_buf bytes;
 } send_task;
 
-static void deliver(mg_worker *w, uint64_t conn_id, mg_buf *b)
+static void deliver(mg_worker *w, uint64_t conn_id, mg_buf *b, bool answers_remote)
 {
     mg_conn *c = mg_conn_lookup(w, conn_id);
-    if (c)   /* gone: the client left, its answers go nowhere */
-        mg_buf_append(mg_conn_out(c), b->data, b->len);
+    if (!c)   /* gone: the client left, its answers go nowhere */
+        return;
+    mg_buf_append(mg_conn_out(c), b->data, b->len);
+    if (answers_remote)
+        mg_conn_remote_done(c);
 }
 
 static void run_send(mg_worker *w, mg_task *t)
 {
     send_task *st = (send_task *)t;
-    deliver(w, st->conn_id, &st->bytes);
+    deliver(w, st->conn_id, &st->bytes, st->answers_remote);
     mg_buf_free(&st->bytes);
     free(st);
 }
 
-void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b)
+static void send_bytes(mg_worker *from, mg_conn_ref to, mg_buf *b, bool answers_remote)
 {
-    if (b->len == 0)
-        return;
     if (to.worker == from->idx) {
-        deliver(from, to.id, b);
+        if (b->len)
+            deliver(from, to.id, b, answers_remote);
         mg_buf_reset(b);
         return;
     }
+    if (b->len == 0 && !answers_remote)
+        return;
     send_task *st = mg_xmalloc(sizeof *st);
     st->base.run = run_send;
     st->conn_id = to.id;
+    st->answers_remote = answers_remote;
     st->bytes = *b;
     mg_buf_init(b);
     mg_worker_post(&from->m->workers[to.worker], &st->base);
 }
+
+void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b) { send_bytes(from, to, b, false); }
+
+void mg_worker_send_answer(mg_worker *from, mg_conn_ref to, mg_buf *b) { send_bytes(from, to, b, true); }
 
 /* --- fan-out -------------------------------------------------------------- */
 

@@ -75,6 +75,44 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 
 static size_t backlog(const mg_conn *c) { return c->out.len + c->writing.len; }
 
+static bool overloaded(const mg_conn *c)
+{
+    return backlog(c) > MG_CONN_OUT_HIGH || c->remote_inflight > MG_CONN_REMOTE_HIGH;
+}
+
+static bool drained(const mg_conn *c)
+{
+    return backlog(c) < MG_CONN_OUT_HIGH / 2 && c->remote_inflight < MG_CONN_REMOTE_HIGH / 2;
+}
+
+static void process_input(mg_conn *c);
+
+static void pause_reading(mg_conn *c)
+{
+    if (c->read_paused)
+        return;
+    c->read_paused = true;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/* Takes requests again: first those already buffered, then the socket. */
+static void maybe_resume(mg_conn *c)
+{
+    if (!c->read_paused || c->state != MG_CONN_OPEN || !drained(c))
+        return;
+    c->read_paused = false;
+    process_input(c);
+    if (!c->read_paused && c->state == MG_CONN_OPEN)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+void mg_conn_remote_done(mg_conn *c)
+{
+    if (c->remote_inflight)
+        c->remote_inflight--;
+    maybe_resume(c);
+}
+
 static void on_closed(uv_handle_t *h)
 {
     mg_conn *c = h->data;
@@ -121,10 +159,7 @@ static void on_write(uv_write_t *req, int status)
     }
     if (c->out.len)
         start_write(c);
-    if (c->read_paused && backlog(c) < MG_CONN_OUT_HIGH / 2) {
-        c->read_paused = false;
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-    }
+    maybe_resume(c);
 }
 
 static void start_write(mg_conn *c)
@@ -155,11 +190,8 @@ void mg_conn_flush_all(mg_worker *w)
         c->next_dirty = NULL;
         if (c->state != MG_CONN_CLOSING || c->close_after_flush)
             start_write(c);
-        if (!c->read_paused && c->state == MG_CONN_OPEN && backlog(c) > MG_CONN_OUT_HIGH) {
-            /* the client is not reading its answers: stop taking requests */
-            c->read_paused = true;
-            uv_read_stop((uv_stream_t *)&c->tcp);
-        }
+        if (c->state == MG_CONN_OPEN && overloaded(c))
+            pause_reading(c);   /* answers pile up (e.g. events): stop taking requests */
         c = next;
     }
 }
@@ -205,24 +237,65 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     *buf = uv_buf_init((char *)c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
 }
 
-/* A message we will not read: answer its correlation id if we can see it,
- * then close; the stream cannot be resynchronised reliably. */
-static void reject_stream(mg_conn *c, const uint8_t *p, size_t avail, const char *what)
+/* mg_msg_scan refused the message at p.  A frame length below the header
+ * size cannot be skipped: close.  Otherwise the message is too large: answer
+ * its correlation id and skip it.  Returns false when more bytes are needed
+ * to tell. */
+static bool refuse_message(mg_conn *c, const uint8_t *p, size_t avail)
 {
     mg_member *m = c->w->m;
-    int32_t flen = avail >= 4 ? (int32_t)mg_get_u32(p) : -1;
-    if (avail >= MG_FRAME_HDR + 12 && flen >= MG_FRAME_HDR + 12) {
-        int64_t corr = (int64_t)mg_get_u64(p + MG_FRAME_HDR + 4);
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s (frame length %d, memgrid.client.max-message-bytes %lld)",
-                 what, flen, (long long)m->max_message);
-        mg_proto_error_encode(mg_conn_out(c), corr, MG_ERR_ILLEGAL_ARGUMENT,
-                              "java.lang.IllegalArgumentException", msg);
+    if (avail < MG_FRAME_HDR)
+        return false;
+    int32_t flen = (int32_t)mg_get_u32(p);
+    if (flen < MG_FRAME_HDR + 16) {   /* not even a request header */
+        char why[96];
+        snprintf(why, sizeof why, "malformed frame (length %d)", flen);
+        c->close_after_flush = true;
+        mg_conn_close(c, why);
+        return true;
     }
-    char why[200];
-    snprintf(why, sizeof why, "%s (frame length %d)", what, flen);
-    c->close_after_flush = true;
-    mg_conn_close(c, why);
+    if (avail < MG_FRAME_HDR + 12)
+        return false;
+    int64_t corr = (int64_t)mg_get_u64(p + MG_FRAME_HDR + 4);
+    uint32_t type = mg_get_u32(p + MG_FRAME_HDR);
+    char msg[200];
+    snprintf(msg, sizeof msg, "message larger than memgrid.client.max-message-bytes (%lld bytes) refused",
+             (long long)m->max_message);
+    mg_proto_error_encode(mg_conn_out(c), corr, MG_ERR_ILLEGAL_ARGUMENT,
+                          "java.lang.IllegalArgumentException", msg);
+    MG_WARN(&m->log, "client %s: message type 0x%06x (correlation %lld) exceeds "
+            "memgrid.client.max-message-bytes %lld; refused and skipped", c->peer, type,
+            (long long)corr, (long long)m->max_message);
+    c->discarding = true;
+    c->skip = 0;
+    c->skip_final = false;
+    return true;
+}
+
+/* Skips the frames of a refused message without buffering them. */
+static size_t discard(mg_conn *c, size_t off)
+{
+    while (c->discarding && off < c->in.len) {
+        if (c->skip) {
+            size_t n = c->in.len - off < c->skip ? c->in.len - off : (size_t)c->skip;
+            off += n;
+            c->skip -= n;
+            if (c->skip == 0 && c->skip_final)
+                c->discarding = false;
+            continue;
+        }
+        if (c->in.len - off < MG_FRAME_HDR)
+            break;
+        int32_t flen = (int32_t)mg_get_u32(c->in.data + off);
+        if (flen < MG_FRAME_HDR) {
+            c->close_after_flush = true;
+            mg_conn_close(c, "malformed frame inside a refused message");
+            break;
+        }
+        c->skip = (uint64_t)flen;
+        c->skip_final = (mg_get_u16(c->in.data + off + 4) & MG_F_FINAL) != 0;
+    }
+    return off;
 }
 
 static void process_input(mg_conn *c)
@@ -239,18 +312,28 @@ static void process_input(mg_conn *c)
         off = 3;
     }
     while (c->state == MG_CONN_OPEN && off < c->in.len) {
+        if (c->discarding) {
+            size_t before = off;
+            off = discard(c, off);
+            if (off == before)
+                break;   /* the next frame header is not complete yet */
+            continue;
+        }
         size_t msg_len = 0;
         int rc = mg_msg_scan(c->in.data + off, c->in.len - off, (size_t)c->w->m->max_message, &msg_len);
         if (rc == 0)
             break;
         if (rc < 0) {
-            reject_stream(c, c->in.data + off, c->in.len - off, "malformed or oversized message");
-            return;
+            if (!refuse_message(c, c->in.data + off, c->in.len - off))
+                break;   /* need the rest of the header first */
+            continue;
         }
         mg_dispatch(c, c->in.data + off, msg_len);
         off += msg_len;
-        if (c->read_paused)
+        if (overloaded(c)) {   /* the rest of the input waits in the buffer */
+            pause_reading(c);
             break;
+        }
     }
     if (c->state == MG_CONN_CLOSING)
         return;

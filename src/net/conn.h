@@ -7,10 +7,14 @@
  * worker's uv_check), so many responses share one syscall.
  *
  * Memory bounds: an inbound message larger than
- * memgrid.client.max-message-bytes closes the connection with one log line;
+ * memgrid.client.max-message-bytes is answered with an error for its
+ * correlation id and skipped frame by frame without being buffered, so the
+ * connection goes on; a frame whose length is impossible closes it;
  * while more than MG_CONN_OUT_HIGH bytes wait to be written (a client that
- * does not read), the connection stops reading new requests until the backlog
- * drains, so a slow reader cannot make the member grow without bound.
+ * does not read), or MG_CONN_REMOTE_HIGH of its requests are still running on
+ * other workers, the connection stops taking requests (checked after every
+ * message, not per read) until the backlog halves, so a slow reader cannot
+ * make the member grow without bound.
  */
 #ifndef MG_NET_CONN_H
 #define MG_NET_CONN_H
@@ -24,6 +28,9 @@
 #include "util/buf.h"
 
 #define MG_CONN_OUT_HIGH (64u << 20)
+/* Requests of one connection running on other workers; past this the
+ * connection stops reading until answers come back. */
+#define MG_CONN_REMOTE_HIGH 4096
 
 typedef enum { MG_CONN_PREFACE, MG_CONN_OPEN, MG_CONN_CLOSING } mg_conn_state;
 
@@ -41,6 +48,10 @@ struct mg_conn {
     bool write_pending;
     bool in_dirty_list;
     bool read_paused;
+    uint32_t remote_inflight;  /* requests handed to other workers, not yet answered */
+    bool discarding;           /* skipping an oversized message, frame by frame */
+    bool skip_final;           /* the frame being skipped ends that message */
+    uint64_t skip;             /* bytes of the current frame still to skip */
     bool close_after_flush;
     mg_conn *next_dirty;
 
@@ -59,6 +70,8 @@ static inline mg_conn_ref mg_conn_ref_of(const mg_conn *c) { return (mg_conn_ref
 mg_buf *mg_conn_out(mg_conn *c);
 void mg_conn_close(mg_conn *c, const char *why);
 void mg_conn_flush_all(mg_worker *w);
+/* An answer to a request that ran on another worker arrived. */
+void mg_conn_remote_done(mg_conn *c);
 void mg_conn_close_all(mg_worker *w);
 
 #endif

@@ -106,7 +106,7 @@ def test_malformed_put_gets_error_23_and_connection_lives(member):
     put(c, 6, "after", "still works")
 
 
-def test_oversized_message_is_refused_and_others_keep_their_writes(member):
+def test_oversized_message_is_refused_skipped_and_the_connection_goes_on(member):
     keeper = Conn(member.port)
     assert keeper.authenticate() == 0
     put(keeper, 2, "acknowledged", "kept")
@@ -115,12 +115,22 @@ def test_oversized_message_is_refused_and_others_keep_their_writes(member):
     big = "x" * (2 << 20)   # 2 MiB value, limit is 1 MiB
     c.send(request(MAP_PUT, 9, 0, struct.pack("<qq", 0, -1),
                    [(b"m", 0), (string_data("big"), 0), (string_data(big), 0)]))
-    msg = c.response()
-    if msg is not None:   # the member answers the correlation id it could read
-        assert msg[1] == 9 and error_code(msg[2]) == 23
-    assert c.closed_by_peer()
+    mtype, corr, msg = c.response()
+    assert (mtype, corr) == (0, 9)
+    assert error_code(msg) == 23
+    put(c, 10, "small", "fits")   # the same connection keeps working
+    assert get(c, 11, "small") == string_data("fits")
     assert get(keeper, 3, "acknowledged") == string_data("kept")
     assert get(keeper, 4, "big") is None
+    assert "exceeds memgrid.client.max-message-bytes" in member.logtext()
+    healthy(member)
+
+
+def test_impossible_frame_length_closes_only_that_connection(member):
+    c = Conn(member.port)
+    assert c.authenticate() == 0
+    c.send(struct.pack("<iH", -5, 0xE000) + b"\x00" * 32)
+    assert c.closed_by_peer()
     healthy(member)
 
 
