@@ -7,6 +7,7 @@
 
 #include "client/client_service.h"
 #include "map/map_service.h"
+#include "member/handoff.h"
 #include "member/member.h"
 #include "net/conn.h"
 #include "partition/partition_id.h"
@@ -122,34 +123,9 @@ void mg_dispatch_execute(mg_worker *w, const mg_handler *h, mg_req *r)
     h->fn(r);
     if (!c) {
         /* A parked request answers later, from wherever its wait ends. */
-        if (r->handed_over && !r->suspended)
-            mg_worker_send_answer(w, r->conn, &scratch);
-        else
-            mg_worker_send(w, r->conn, &scratch);
+        mg_handoff_deliver(w, r->conn, &scratch, r->handed_over && !r->suspended);
     }
     mg_buf_free(&scratch);
-}
-
-typedef struct request_task {
-    mg_task base;
-    const mg_handler *h;
-    mg_req_hdr hdr;
-    mg_conn_ref conn;
-    mg_uuid client;
-    int32_t partition;
-    size_t len;
-    uint8_t msg[];
-} request_task;
-
-static void run_request(mg_worker *w, mg_task *t)
-{
-    request_task *rt = (request_task *)t;
-    mg_req r = {
-        .msg = rt->msg, .len = rt->len, .hdr = rt->hdr, .conn = rt->conn,
-        .client = rt->client, .partition = rt->partition, .handed_over = true,
-    };
-    mg_dispatch_execute(w, rt->h, &r);
-    free(rt);
 }
 
 /* The partition of a keyed Map request: its key is the second variable frame
@@ -219,15 +195,6 @@ void mg_dispatch(mg_conn *c, const uint8_t *msg, size_t len)
         mg_dispatch_execute(w, h, &r);
         return;
     }
-    request_task *t = mg_xmalloc(sizeof *t + len);
-    t->base.run = run_request;
-    t->h = h;
-    t->hdr = hdr;
-    t->conn = r.conn;
-    t->client = r.client;
-    t->partition = p;
-    t->len = len;
-    memcpy(t->msg, msg, len);
     c->remote_inflight++;
-    mg_worker_post(owner, &t->base);
+    mg_handoff_request(w, owner, h, &r);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "map/map.h"
+#include "member/handoff.h"
 #include "member/member.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -31,8 +32,11 @@ static void drain_inbox(uv_async_t *a)
     }
 }
 
+/* End of a loop turn: hand over what this turn produced for other workers,
+ * then write what it produced for our connections. */
 static void on_check(uv_check_t *h)
 {
+    mg_handoff_flush(h->data);
     mg_conn_flush_all(h->data);
 }
 
@@ -61,6 +65,7 @@ int mg_worker_init(mg_worker *w, mg_member *m, int idx)
     uv_timer_init(&w->loop, &w->sweep);
     w->sweep.data = w;
     uv_timer_start(&w->sweep, on_sweep, MG_SWEEP_INTERVAL_MS, MG_SWEEP_INTERVAL_MS);
+    w->outbox = mg_xcalloc((size_t)m->nworkers, sizeof *w->outbox);
     return 0;
 }
 
@@ -91,9 +96,17 @@ void mg_worker_join(mg_worker *w)
     uv_thread_join(&w->thread);
     mg_bmap_free(&w->map_cache);
     mg_bmap_free(&w->listeners);
+    mg_handoff_free(w);
     free(w->conns);
     free(w->conn_gen);
     pthread_mutex_destroy(&w->inbox_lock);
+}
+
+void mg_worker_post_from(mg_worker *from, mg_worker *to, mg_task *t)
+{
+    /* whatever `from` already batched for `to` must arrive first */
+    mg_handoff_flush_to(from, to->idx);
+    mg_worker_post(to, t);
 }
 
 void mg_worker_post(mg_worker *w, mg_task *t)
@@ -115,55 +128,11 @@ mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition)
     return &m->workers[partition % m->nworkers];
 }
 
-/* --- delivering bytes to a connection ------------------------------------ */
+/* --- bytes for a connection ---------------------------------------------------- */
 
-typedef struct send_task {
-    mg_task base;
-    uint64_t conn_id;
-    bool answers_remote;   /* the answer to a request handed over by this connection */
-    mg_buf bytes;
-} send_task;
+void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b) { mg_handoff_deliver(from, to, b, false); }
 
-static void deliver(mg_worker *w, uint64_t conn_id, mg_buf *b, bool answers_remote)
-{
-    mg_conn *c = mg_conn_lookup(w, conn_id);
-    if (!c)   /* gone: the client left, its answers go nowhere */
-        return;
-    mg_buf_append(mg_conn_out(c), b->data, b->len);
-    if (answers_remote)
-        mg_conn_remote_done(c);
-}
-
-static void run_send(mg_worker *w, mg_task *t)
-{
-    send_task *st = (send_task *)t;
-    deliver(w, st->conn_id, &st->bytes, st->answers_remote);
-    mg_buf_free(&st->bytes);
-    free(st);
-}
-
-static void send_bytes(mg_worker *from, mg_conn_ref to, mg_buf *b, bool answers_remote)
-{
-    if (to.worker == from->idx) {
-        if (b->len)
-            deliver(from, to.id, b, answers_remote);
-        mg_buf_reset(b);
-        return;
-    }
-    if (b->len == 0 && !answers_remote)
-        return;
-    send_task *st = mg_xmalloc(sizeof *st);
-    st->base.run = run_send;
-    st->conn_id = to.id;
-    st->answers_remote = answers_remote;
-    st->bytes = *b;
-    mg_buf_init(b);
-    mg_worker_post(&from->m->workers[to.worker], &st->base);
-}
-
-void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b) { send_bytes(from, to, b, false); }
-
-void mg_worker_send_answer(mg_worker *from, mg_conn_ref to, mg_buf *b) { send_bytes(from, to, b, true); }
+void mg_worker_send_answer(mg_worker *from, mg_conn_ref to, mg_buf *b) { mg_handoff_deliver(from, to, b, true); }
 
 /* --- fan-out -------------------------------------------------------------- */
 
@@ -190,7 +159,7 @@ static void run_part(mg_worker *w, mg_task *t)
             f->done(w, f);
         } else {
             t->run = run_done;
-            mg_worker_post(&w->m->workers[f->origin], t);
+            mg_worker_post_from(w, &w->m->workers[f->origin], t);
         }
         return;
     }
@@ -209,7 +178,7 @@ void mg_fanout_start(mg_worker *origin, mg_fanout *f)
         fanout_task *t = mg_xmalloc(sizeof *t);
         t->base.run = run_part;
         t->f = f;
-        mg_worker_post(&m->workers[i], &t->base);
+        mg_worker_post_from(origin, &m->workers[i], &t->base);
     }
     fanout_task *self = mg_xmalloc(sizeof *self);
     self->base.run = run_part;

@@ -9,8 +9,11 @@
  *     publishing an event never takes a lock.
  * Nothing a worker owns is touched by another thread.  Threads talk only by
  * posting tasks to each other's inbox (a mutex-guarded list, held for a
- * pointer swap, plus a uv_async wake-up).  Requests for one partition are
- * therefore applied by one thread, in the order they were posted.
+ * pointer swap, plus a uv_async wake-up).  Requests and answers crossing
+ * between workers are not posted one by one: during a loop turn they are
+ * appended to a per-destination batch (handoff.c) that goes over as one task
+ * when the turn ends.  Requests for one partition are therefore applied by
+ * one thread, in the order they were handed over.
  */
 #ifndef MG_MEMBER_WORKER_H
 #define MG_MEMBER_WORKER_H
@@ -61,6 +64,7 @@ struct mg_worker {
     mg_conn *dirty;              /* connections with output to flush */
     size_t live_conns;
 
+    mg_buf *outbox;              /* [nworkers] requests and answers batched for each worker (handoff.c) */
     mg_bmap map_cache;           /* name -> mg_map*, this worker's view */
     mg_bmap listeners;           /* map name -> mg_listener_list* */
     size_t sweep_map_pos;        /* expiry sweep position */
@@ -72,6 +76,8 @@ int mg_worker_init(mg_worker *w, mg_member *m, int idx);
 int mg_worker_run(mg_worker *w);          /* starts the thread */
 void mg_worker_join(mg_worker *w);
 void mg_worker_post(mg_worker *w, mg_task *t);   /* any thread */
+/* From a worker: keeps order with what `from` batched for `to`. */
+void mg_worker_post_from(mg_worker *from, mg_worker *to, mg_task *t);
 
 /* Worker that owns partition p. */
 mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition);
