@@ -26,7 +26,7 @@ $(1)/%.o: %.c
 
 $(1)/libmemgrid.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRCS))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	ar rcsP $$@ $$^
 
 $(1)/memgrid: $$(patsubst %.c,$(1)/%.o,$$(CLI_SRCS)) $(1)/libmemgrid.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)

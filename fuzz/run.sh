@@ -5,6 +5,7 @@
 #
 #   fuzz_frame   client-protocol frames and every generated request decoder
 #   fuzz_config  the hazelcast.yaml loader
+#   fuzz_member_proto  memgrid's member-to-member messages
 #
 # Committed seeds (fuzz/corpus/<target>/, test/config/*.yaml) are only read;
 # inputs the fuzzer discovers go to fuzz/corpus-tmp/<target>/ (ignored by git)
@@ -57,6 +58,8 @@ run() {
 mkdir -p "$OUT"
 build frame "src/util src/proto" ""
 build config "src/util src/config" "-lyaml"
+build member_proto "src/util src/cluster" ""
 run frame fuzz/corpus/frame
 run config test/config
+run member_proto
 echo "fuzz: all targets ran clean"
