@@ -338,8 +338,10 @@ static const keydef keys[] = {
     /* The client protocol carries frame lengths as int32. */
     {"properties.memgrid.client.max-message-bytes", K_BYTES, CFG(client_max_message_bytes), .min = 4096,
      .max = I32MAX, .dflt = "64m"},
+    /* Memory for map data (entries and tables) on this member; writes past it
+     * evict from maps with an eviction policy or are refused (docs/memory.md). */
     {"properties.memgrid.memory.max-size", K_BYTES, CFG(memory_max_bytes), .min = 0, .max = INT64_MAX, .dflt = "0",
-     .help = "0 derives the limit from the machine's memory"},
+     .help = "0 uses 70% of the smaller of the machine's memory and the cgroup's memory limit"},
     {"properties.memgrid.worker.count", K_INT, CFG(io_threads), .min = 0, .max = 1024, .dflt = "0",
      .help = "0 uses one worker per online CPU"},
     /* Hazelcast properties whose absence changes nothing in memgrid. */

@@ -84,7 +84,7 @@ typedef struct mg_config {
     int max_no_heartbeat_seconds;        /* hazelcast.max.no.heartbeat.seconds: memgrid 2 (Hazelcast 60; we have no GC pauses) */
     int64_t backup_timeout_millis;       /* hazelcast.operation.backup.timeout.millis 5000 */
     int64_t client_max_message_bytes;    /* memgrid.client.max-message-bytes: 64 MiB; largest inbound client message accepted */
-    int64_t memory_max_bytes;            /* memgrid.memory.max-size ("512m"); 0 = derive from machine memory later */
+    int64_t memory_max_bytes;            /* memgrid.memory.max-size ("512m"): map data on this member; 0 = 70 % of min(machine, cgroup) memory (map/memory.h) */
     int io_threads;                      /* memgrid.worker.count, 0 = online CPUs */
     char *source_path;                   /* file read, or NULL for built-in defaults */
 } mg_config;

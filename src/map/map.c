@@ -17,8 +17,26 @@ static mg_map *map_new(mg_member *m, const uint8_t *name, size_t len)
     map->cfg = mg_config_map(&m->cfg, map->name, len);
     map->partition_count = m->partition_count;
     map->parts = mg_xcalloc((size_t)m->partition_count, sizeof *map->parts);
-    map->stats = mg_xcalloc((size_t)m->nworkers, sizeof *map->stats);
+    size_t sb = (size_t)m->nworkers * sizeof *map->stats;
+    map->stats = aligned_alloc(_Alignof(mg_map_stats), sb);
+    if (!map->stats)
+        abort();
+    memset(map->stats, 0, sb);
+    map->nworkers = m->nworkers;
     return map;
+}
+
+void mg_map_read_totals(const mg_map *map, mg_map_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < map->nworkers; i++) {
+        const mg_map_stats *st = &map->stats[i];
+        out->entries += mg_mem_acct_entries(&st->acct);
+        out->bytes += mg_mem_acct_bytes(&st->acct);
+        out->evictions += atomic_load_explicit(&st->evictions, memory_order_relaxed);
+        out->expirations += atomic_load_explicit(&st->expirations, memory_order_relaxed);
+        out->refused += atomic_load_explicit(&st->refused, memory_order_relaxed);
+    }
 }
 
 mg_map *mg_map_lookup(mg_worker *w, const uint8_t *name, size_t len)
@@ -40,11 +58,14 @@ mg_map *mg_map_lookup(mg_worker *w, const uint8_t *name, size_t len)
 
 mg_part *mg_map_part(mg_worker *w, mg_map *map, int32_t p)
 {
-    (void)w;
     mg_part *part = map->parts[p];
     if (!part) {
+        /* The store counts into this worker's share of the map and of the
+         * member, and allocates from this worker's heap: p must be w's. */
+        mg_mem_worker *mw = mg_memory_worker(w->m->memory, w->idx);
         part = mg_xcalloc(1, sizeof *part);
-        part->store = mg_store_new();
+        part->store = mg_store_new(mw->heap, &map->stats[w->idx].acct, mw,
+                                   map->cfg->eviction_policy != MG_EVICT_NONE);
         mg_bmap_init(&part->locks);
         map->parts[p] = part;
     }
@@ -173,5 +194,6 @@ void mg_map_sweep(mg_worker *w)
         for (size_t i = 0; i < sc.n; i++)
             mg_entry_expire(w, map, p, part, sc.expired[i]);
     }
+    mg_map_relieve_memory(w, maps, nmaps);
     free(maps);
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "map/memory.h"
 #include "map/store.h"
 #include "member/worker.h"
 #include "util/bmap.h"
@@ -30,10 +31,28 @@ typedef struct mg_part {
     uint64_t scan_cursor;   /* background expiry position */
 } mg_part;
 
-typedef struct mg_map_stats {   /* per worker, summed on demand; owned by the worker */
-    uint64_t evictions;
-    uint64_t expirations;
+/* Per worker, summed on demand (mg_map_read_totals).  Written by that worker
+ * only (relaxed stores), readable from any thread; one cache line each so
+ * that workers do not slow each other down. */
+typedef struct mg_map_stats {
+    _Alignas(64) mg_mem_acct acct;   /* entries and bytes of the partitions this worker owns */
+    _Atomic uint64_t evictions;      /* size, memory and evict()/evictAll removals */
+    _Atomic uint64_t expirations;
+    _Atomic uint64_t refused;        /* writes refused at the member memory limit */
 } mg_map_stats;
+
+/* Owner thread only: one writer, so load + store instead of an atomic RMW. */
+static inline void mg_map_stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+/* What a map holds on this member and what happened to it (for metrics). */
+typedef struct mg_map_totals {
+    int64_t entries;       /* owned entries (backups arrive with the cluster) */
+    int64_t bytes;         /* their memory: entries and tables (memory.h) */
+    uint64_t evictions, expirations, refused;
+} mg_map_totals;
 
 typedef struct mg_map {
     char *name;
@@ -41,8 +60,12 @@ typedef struct mg_map {
     const mg_map_config *cfg;
     int32_t partition_count;
     mg_part **parts;            /* [partition_count], lazily created by the owner */
-    mg_map_stats *stats;        /* [nworkers] */
+    mg_map_stats *stats;        /* [nworkers], 64-byte aligned */
+    int nworkers;
 } mg_map;
+
+/* Sums the per-worker counters; any thread, never walks the map. */
+void mg_map_read_totals(const mg_map *map, mg_map_totals *out);
 
 /* Looks the map up (creating it on first use, as Hazelcast does). */
 mg_map *mg_map_lookup(mg_worker *w, const uint8_t *name, size_t len);
@@ -59,7 +82,8 @@ void mg_map_unregister(mg_member *m, mg_map *map);
 void mg_map_drop_worker_parts(mg_worker *w, mg_map *map);
 void mg_map_free(mg_map *map);
 
-/* Background expiry: a bounded slice per tick on this worker's partitions. */
+/* Background expiry, and eviction when the member nears its memory limit:
+ * a bounded slice per tick on this worker's partitions. */
 void mg_map_sweep(mg_worker *w);
 /* Frees this worker's partitions of every map (worker shutdown). */
 void mg_map_worker_release(mg_worker *w);

@@ -173,7 +173,7 @@ typedef struct clear_ctx {
 static bool unlocked(void *ctx, const mg_entry *e)
 {
     /* locked entries stay, and so do their locks */
-    return !mg_locked(((clear_ctx *)ctx)->part, mg_entry_key(e), e->klen);
+    return !mg_locked(((clear_ctx *)ctx)->part, mg_entry_key(e), mg_entry_klen(e));
 }
 
 static void clear_part(mg_worker *w, bulk *b, mg_map *map, int slot)
@@ -185,7 +185,7 @@ static void clear_part(mg_worker *w, bulk *b, mg_map *map, int slot)
     }
     b->counts[slot] = n;
     if (b->hdr.type == MG_MAP_EVICT_ALL_REQ)
-        map->stats[w->idx].evictions += (uint64_t)n;
+        mg_map_stat_add(&map->stats[w->idx].evictions, (uint64_t)n);
 }
 
 static void clear_done(mg_worker *w, bulk *b, mg_map *map)
@@ -242,13 +242,13 @@ typedef struct list_ctx {
 static bool emit(void *arg, mg_entry *e)
 {
     list_ctx *lc = arg;
-    if (mg_expiry_is_expired(e, lc->b->now) && !mg_locked(lc->part, mg_entry_key(e), e->klen))
+    if (mg_expiry_is_expired(e, lc->b->now) && !mg_locked(lc->part, mg_entry_key(e), mg_entry_klen(e)))
         return true;   /* expired records are left out, not removed */
     uint32_t t = lc->b->hdr.type;
     if (t != MG_MAP_VALUES_REQ)
-        mg_wr_bytes(&lc->wr, mg_entry_key(e), e->klen);
+        mg_wr_bytes(&lc->wr, mg_entry_key(e), mg_entry_klen(e));
     if (t != MG_MAP_KEY_SET_REQ)
-        mg_wr_bytes(&lc->wr, mg_entry_value(e), e->vlen);
+        mg_wr_bytes(&lc->wr, mg_entry_value(e), mg_entry_vlen(e));
     lc->b->elements[lc->slot]++;
     return true;
 }
@@ -319,7 +319,7 @@ static bool match_value(void *arg, mg_entry *e)
 {
     cv_ctx *c = arg;
     mg_bytes v = c->b->arg;
-    if (e->vlen == v.len && v.len >= 4 && memcmp(mg_entry_value(e) + 4, v.ptr + 4, v.len - 4) == 0 &&
+    if (mg_entry_vlen(e) == v.len && v.len >= 4 && memcmp(mg_entry_value(e) + 4, v.ptr + 4, v.len - 4) == 0 &&
         !mg_expiry_is_expired(e, c->b->now)) {
         c->found = true;
         return false;
@@ -387,8 +387,8 @@ static void get_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
         if (!e)
             continue;   /* missing keys are left out of the answer */
         mg_expiry_on_access(e, b->now);
-        mg_wr_bytes(&wr, mg_entry_key(e), e->klen);
-        mg_wr_bytes(&wr, mg_entry_value(e), e->vlen);
+        mg_wr_bytes(&wr, mg_entry_key(e), mg_entry_klen(e));
+        mg_wr_bytes(&wr, mg_entry_value(e), mg_entry_vlen(e));
     }
 }
 
@@ -405,9 +405,11 @@ void mg_map_get_all(mg_req *r)
     mg_fanout_start(r->w, &b->f);
 }
 
+/* Entries that do not fit under the member's memory limit are skipped and
+ * the call answers with the refusal error (entry_ops.h); the others are
+ * written.  counts[slot] keeps the largest refused growth. */
 static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
 {
-    (void)slot;
     mg_rd rd;
     mg_rd_init(&rd, b->list.p, b->list.len);
     mg_bytes key, value;
@@ -418,6 +420,11 @@ static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
         mg_kop k = {.w = w, .map = map, .p = p, .part = mg_map_part(w, map, p), .now = b->now, .key = key};
         mg_entry *old = NULL;
         mg_entry *e = mg_kop_store(&k, value, -1, -1, &old);   /* putAll ignores locks */
+        if (!e) {
+            if (k.refused_bytes > b->counts[slot])
+                b->counts[slot] = k.refused_bytes;
+            continue;
+        }
         if (old && b->flag) {
             mg_bytes oldv = mg_entry_value_bytes(old);
             mg_kop_publish(&k, MG_EV_UPDATED, &value, &oldv);
@@ -432,10 +439,19 @@ static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
 
 static void empty_done(mg_worker *w, bulk *b, mg_map *map)
 {
-    (void)map;
     mg_buf out;
     mg_buf_init(&out);
-    mg_map_put_all_resp_encode(&out, b->hdr.corr);
+    int64_t refused = 0;
+    for (int i = 0; i < w->m->nworkers; i++)
+        if (b->counts[i] > refused)
+            refused = b->counts[i];
+    if (refused > 0) {
+        char msg[320];
+        mg_map_refusal_text(w, map, refused, msg, sizeof msg);
+        mg_proto_error_encode(&out, b->hdr.corr, MG_KOP_REFUSED_CODE, MG_KOP_REFUSED_CLASS, msg);
+    } else {
+        mg_map_put_all_resp_encode(&out, b->hdr.corr);
+    }
     reply(w, b, &out);
     mg_buf_free(&out);
 }

@@ -36,6 +36,7 @@ static bool kop_begin(mg_req *r, mg_bytes name, mg_bytes key, mg_kop *k)
     k->part = mg_map_part(r->w, k->map, k->p);
     k->now = mg_clock_now_ms();
     k->key = key;
+    k->refused_bytes = 0;
     return true;
 }
 
@@ -56,11 +57,19 @@ static int lock_gate(mg_req *r, mg_kop *k, int64_t thread_id, int64_t timeout_ms
 static bool same_value(const mg_entry *e, mg_bytes v)
 {
     /* Data equality ignores the 4-byte partition-hash header. */
-    return e->vlen == v.len && v.len >= 4 &&
+    return mg_entry_vlen(e) == v.len && v.len >= 4 &&
            memcmp(mg_entry_value(e) + 4, v.ptr + 4, v.len - 4) == 0;
 }
 
 static void touch(mg_kop *k, mg_entry *e) { mg_expiry_on_access(e, k->now); }
+
+/* A write refused at the member's memory limit (entry_ops.h). */
+static void refuse(mg_req *r, const mg_kop *k)
+{
+    char msg[320];
+    mg_kop_refusal(k, msg, sizeof msg);
+    mg_req_error(r, MG_KOP_REFUSED_CODE, MG_KOP_REFUSED_CLASS, "%s", msg);
+}
 
 /* --- the put family -------------------------------------------------------- */
 
@@ -117,6 +126,10 @@ static void put_common(mg_req *r, const put_args *a)
     }
     mg_entry *old = NULL;
     mg_entry *e = mg_kop_store(&k, a->value, a->ttl, a->max_idle, &old);
+    if (!e) {
+        refuse(r, &k);
+        return;
+    }
     mg_bytes oldv = old ? mg_entry_value_bytes(old) : (mg_bytes){NULL, 0};
     answer_put(r, a->answer, old ? &oldv : NULL, true);
     mg_kop_publish(&k, old ? MG_EV_UPDATED : MG_EV_ADDED, &a->value, old ? &oldv : NULL);
@@ -217,7 +230,7 @@ static void remove_entry(mg_kop *k, mg_entry *e, int32_t type, const mg_bytes *e
     mg_kop_unlink(k, e);
     mg_kop_publish(k, type, NULL, event_old);
     if (type == MG_EV_EVICTED)
-        k->map->stats[k->w->idx].evictions++;
+        mg_map_stat_add(&k->map->stats[k->w->idx].evictions, 1);
     mg_kop_release(k, e);
 }
 
@@ -310,6 +323,10 @@ void mg_map_replace(mg_req *r)
     /* no ttl in the request: TTL and max-idle go back to the map defaults */
     mg_entry *old = NULL;
     mg_entry *e = mg_kop_store(&k, q.value, -1, -1, &old);
+    if (!e) {
+        refuse(r, &k);
+        return;
+    }
     mg_bytes oldv = mg_entry_value_bytes(old);
     mg_map_replace_resp_encode(r->out, r->hdr.corr, &oldv);
     mg_kop_publish(&k, MG_EV_UPDATED, &q.value, &oldv);
@@ -333,6 +350,10 @@ void mg_map_replace_if_same(mg_req *r)
     touch(&k, live);   /* the comparison reads the record: one more hit, as in Hazelcast */
     mg_entry *old = NULL;
     mg_entry *e = mg_kop_store(&k, q.value, -1, -1, &old);
+    if (!e) {
+        refuse(r, &k);
+        return;
+    }
     mg_map_replace_if_same_resp_encode(r->out, r->hdr.corr, true);
     mg_kop_publish(&k, MG_EV_UPDATED, &q.value, &q.test_value);
     mg_kop_release(&k, old);
@@ -350,11 +371,18 @@ void mg_map_set_ttl(mg_req *r)
         return;
     mg_entry *e = mg_kop_live(&k);
     if (e) {   /* a write without an event: version, update time and clocks restart */
+        int64_t ttl = mg_expiry_pick(q.ttl, k.map->cfg->time_to_live_seconds);
+        int64_t idle = mg_expiry_pick(-1, k.map->cfg->max_idle_seconds);
+        /* The new TTL / max-idle may need fields the entry lacks, or free some. */
+        e = mg_kop_reshape(&k, e, mg_map_entry_shape(k.map->cfg) | mg_expiry_shape(ttl, idle));
+        if (!e) {
+            refuse(r, &k);
+            return;
+        }
         touch(&k, e);   /* Hazelcast counts two accesses here: lookup and update */
         touch(&k, e);
         e->version++;
-        mg_expiry_on_write(e, k.now, mg_expiry_pick(q.ttl, k.map->cfg->time_to_live_seconds),
-                           mg_expiry_pick(-1, k.map->cfg->max_idle_seconds));
+        mg_expiry_on_write(e, k.now, ttl, idle);
     }
     mg_map_set_ttl_resp_encode(r->out, r->hdr.corr, e != NULL);
 }
@@ -375,25 +403,31 @@ static void write_entry_view(mg_wr *w, const void *arg)
 {
     const view_arg *va = arg;
     const mg_entry *e = va->e;
+    /* Every field read here is kept by the entries of such a map (see
+     * mg_map_entry_shape and mg_expiry_shape); absent ones read as 0. */
     bool stats = va->cfg->per_entry_stats_enabled;
-    bool expires = e->expiration_ms != MG_NEVER;
-    bool accessed = e->hits > 0;
-    int64_t last_access = stats ? (accessed ? whole_seconds(e->last_access_ms) : 0)
-                          : va->cfg->eviction_policy == MG_EVICT_LRU ? whole_seconds(e->last_access_ms)
+    int64_t expiration = mg_expiry_deadline(e);
+    bool expires = expiration != MG_NEVER;
+    uint32_t hits = mg_entry_has(e, MG_EF_HITS) ? mg_entry_u32(e, MG_EF_HITS) : 0;
+    int64_t acc = mg_entry_has(e, MG_EF_ACC) ? mg_entry_time(e, MG_EF_ACC) : 0;
+    int64_t upd = mg_entry_has(e, MG_EF_UPD) ? mg_entry_time(e, MG_EF_UPD) : 0;
+    int64_t cre = mg_entry_has(e, MG_EF_CRE) ? mg_entry_time(e, MG_EF_CRE) : 0;
+    int64_t last_access = stats ? (hits > 0 ? whole_seconds(acc) : 0)
+                          : va->cfg->eviction_policy == MG_EVICT_LRU ? whole_seconds(acc)
                                                                      : -1;
     mg_simple_entry_view v = {
         .key = mg_entry_key_bytes(e),
         .value = mg_entry_value_bytes(e),
         .cost = (int64_t)mg_entry_cost(e),
-        .creation_time = stats ? whole_seconds(e->creation_ms) : -1,
-        .expiration_time = whole_seconds(e->expiration_ms),
-        .hits = stats || va->cfg->eviction_policy == MG_EVICT_LFU ? (int64_t)e->hits : -1,
+        .creation_time = stats ? whole_seconds(cre) : -1,
+        .expiration_time = whole_seconds(expiration),
+        .hits = stats || va->cfg->eviction_policy == MG_EVICT_LFU ? (int64_t)hits : -1,
         .last_access_time = last_access,
         .last_stored_time = stats ? 0 : -1,   /* no MapStore */
-        .last_update_time = stats || expires ? whole_seconds(e->last_update_ms) : -1,
+        .last_update_time = stats || expires ? whole_seconds(upd) : -1,
         .version = e->version,
-        .ttl = e->ttl_ms,
-        .max_idle = e->max_idle_ms,
+        .ttl = mg_expiry_ttl(e),
+        .max_idle = mg_expiry_max_idle(e),
     };
     mg_enc_simple_entry_view(w, &v);
 }
@@ -413,7 +447,7 @@ void mg_map_get_entry_view(mg_req *r)
     mg_entry *e = mg_kop_live(&k);   /* no touch: viewing is not an access */
     view_arg va = {e, k.map->cfg};
     if (e)
-        mg_map_get_entry_view_resp_encode(r->out, r->hdr.corr, write_entry_view, &va, e->max_idle_ms);
+        mg_map_get_entry_view_resp_encode(r->out, r->hdr.corr, write_entry_view, &va, mg_expiry_max_idle(e));
     else
         mg_map_get_entry_view_resp_encode(r->out, r->hdr.corr, write_null, NULL, 0);
 }

@@ -17,6 +17,10 @@
  * Why move entries rather than whole buckets per step: a bucket's chain is
  * short only on average; bounding moved entries bounds the step's work no
  * matter how the keys hash.
+ *
+ * Why load up to 2 (Redis keeps 1): a bucket pointer per entry is 8 bytes,
+ * a fifth of the whole per-entry budget; at load 1..2 it is 4..8 bytes, and
+ * the extra chain step mostly stops at the tag without touching the key.
  */
 #include "map/store.h"
 
@@ -32,7 +36,8 @@
  * Invariants:
  *   size == 0 and buckets == NULL (never allocated), or size is a power of
  *   two >= MG_STORE_MIN_BUCKETS, mask == size - 1;
- *   every entry e on chain buckets[i] has (e->hash & mask) == i;
+ *   every entry e on chain buckets[i] has (hash(e) & mask) == i and its tag
+ *   equal to hash(e) >> 24;
  *   used == number of entries on all chains. */
 typedef struct mg_table {
     mg_entry **buckets;
@@ -56,6 +61,10 @@ struct mg_store {
     size_t rehash_idx;
     size_t entry_bytes;
     size_t table_bytes;
+    mg_slab *heap;            /* the owning worker's entry heap */
+    mg_mem_acct *map_acct;    /* this map on this worker, or NULL */
+    mg_mem_worker *worker;    /* this worker, or NULL */
+    bool evictable;           /* counted as evictable by the worker */
     /* Debug counters (mg_store_read_stats). */
     uint64_t rehash_moved;
     uint64_t rehash_skipped;
@@ -80,10 +89,17 @@ uint32_t mg_key_hash(const uint8_t *key, size_t klen)
                     : mg_murmur3_32(key, 0, KEY_HASH_SEED);
 }
 
+static inline uint16_t tag_of(uint32_t h) { return (uint16_t)((h >> 24) << 8); }
+
+static inline uint32_t entry_hash(const mg_entry *e)
+{
+    return mg_key_hash(mg_entry_key(e), mg_entry_klen(e));
+}
+
 static inline bool key_equals(const mg_entry *e, uint32_t h, const uint8_t *key, size_t klen)
 {
-    return e->hash == h && e->klen == klen &&
-           (klen <= 4 || memcmp(e->data + 4, key + 4, klen - 4) == 0);
+    return (e->meta & 0xff00u) == tag_of(h) && mg_entry_klen(e) == klen &&
+           (klen <= 4 || memcmp(mg_entry_key(e) + 4, key + 4, klen - 4) == 0);
 }
 
 /* ---- accounting --------------------------------------------------------- */
@@ -99,17 +115,25 @@ static size_t alloc_cost(size_t n)
     return c < 32 ? 32 : c;
 }
 
-size_t mg_entry_cost(const mg_entry *e)
-{
-    return alloc_cost(sizeof(mg_entry) + (size_t)e->klen + (size_t)e->vlen);
-}
-
 static size_t array_cost(size_t buckets)
 {
     return buckets ? alloc_cost(buckets * sizeof(mg_entry *)) : 0;
 }
 
 /* ---- tables and rehash -------------------------------------------------- */
+
+/* Reports a change to the map's and the worker's counters. */
+static inline void note(mg_store *s, int64_t entries, int64_t bytes)
+{
+    if (s->map_acct)
+        mg_mem_acct_add(s->map_acct, entries, bytes);
+    if (s->worker) {
+        if (s->evictable)
+            mg_mem_note_evictable(s->worker, entries, bytes);
+        else
+            mg_mem_note(s->worker, entries, bytes);
+    }
+}
 
 static void table_alloc(mg_store *s, mg_table *t, size_t size)
 {
@@ -118,13 +142,32 @@ static void table_alloc(mg_store *s, mg_table *t, size_t size)
     t->mask = size - 1;
     t->used = 0;
     s->table_bytes += array_cost(size);
+    note(s, 0, (int64_t)array_cost(size));
 }
 
 static void table_release(mg_store *s, mg_table *t)
 {
     free(t->buckets);
     s->table_bytes -= array_cost(t->size);
+    note(s, 0, -(int64_t)array_cost(t->size));
     memset(t, 0, sizeof(*t));
+}
+
+static mg_entry *entry_alloc(mg_store *s, size_t size)
+{
+    mg_entry *e = mg_slab_alloc(s->heap, size);
+    size_t c = mg_slab_cost(size);
+    s->entry_bytes += c;
+    note(s, 0, (int64_t)c);
+    return e;
+}
+
+static void entry_free(mg_store *s, mg_entry *e)
+{
+    size_t size = mg_entry_size(e), c = mg_slab_cost(size);
+    s->entry_bytes -= c;
+    note(s, 0, -(int64_t)c);
+    mg_slab_free(s->heap, e, size);
 }
 
 static inline size_t store_count(const mg_store *s)
@@ -132,13 +175,14 @@ static inline size_t store_count(const mg_store *s)
     return s->t[0].used + s->t[1].used;
 }
 
-/* Size a table for `count` entries: load 1/2, so after a grow (triggered at
- * load 1) the table is half full and after a shrink (triggered below 1/8)
- * between 1/4 and 1/2 full - far from both thresholds, so sizes don't flap. */
+/* Size a table for `count` entries: load at most 1, so after a grow
+ * (triggered at load MG_STORE_MAX_LOAD) the load is 1 and after a shrink
+ * (triggered below 1/4) between 1/2 and 1 - far from both thresholds, so
+ * sizes don't flap. */
 static size_t target_size(size_t count)
 {
-    size_t want = count * 2, size = MG_STORE_MIN_BUCKETS;
-    while (size < want)
+    size_t size = MG_STORE_MIN_BUCKETS;
+    while (size < count)
         size <<= 1;
     return size;
 }
@@ -191,7 +235,7 @@ static void rehash_step(mg_store *s)
         }
         mg_entry *e = *slot;
         *slot = e->next;
-        mg_entry **dst = &to->buckets[e->hash & to->mask];
+        mg_entry **dst = &to->buckets[entry_hash(e) & to->mask];
         e->next = *dst;
         *dst = e;
         from->used--;
@@ -208,14 +252,14 @@ static void rehash_step(mg_store *s)
 
 static void maybe_grow(mg_store *s)
 {
-    if (!s->rehashing && s->t[0].size && store_count(s) >= s->t[0].size)
+    if (!s->rehashing && s->t[0].size && store_count(s) >= s->t[0].size * MG_STORE_MAX_LOAD)
         rehash_start(s, target_size(store_count(s)));
 }
 
 static void maybe_shrink(mg_store *s)
 {
     if (!s->rehashing && s->t[0].size > MG_STORE_MIN_BUCKETS &&
-        store_count(s) < s->t[0].size / 8)
+        store_count(s) < s->t[0].size / 4)
         rehash_start(s, target_size(store_count(s)));
 }
 
@@ -239,10 +283,15 @@ static mg_entry **find_link(mg_store *s, uint32_t h, const uint8_t *key, size_t 
 
 /* ---- public API --------------------------------------------------------- */
 
-mg_store *mg_store_new(void)
+mg_store *mg_store_new(mg_slab *heap, mg_mem_acct *map_acct, mg_mem_worker *worker, bool evictable)
 {
     mg_store *s = mg_xcalloc(1, sizeof(*s));
+    s->heap = heap;
+    s->map_acct = map_acct;
+    s->worker = worker;
+    s->evictable = evictable;
     s->table_bytes = alloc_cost(sizeof(*s));
+    note(s, 0, (int64_t)s->table_bytes);
     return s;
 }
 
@@ -250,18 +299,21 @@ void mg_store_free(mg_store *s)
 {
     if (!s)
         return;
+    note(s, -(int64_t)store_count(s), 0);
     for (int i = 0; i < 2; i++) {
         mg_table *t = &s->t[i];
         for (size_t b = 0; b < t->size; b++) {
             mg_entry *e = t->buckets[b];
             while (e) {
                 mg_entry *next = e->next;
-                free(e);
+                entry_free(s, e);
                 e = next;
             }
         }
-        free(t->buckets);
+        if (t->size)
+            table_release(s, t);
     }
+    note(s, 0, -(int64_t)s->table_bytes);
     free(s);
 }
 
@@ -283,8 +335,30 @@ mg_entry *mg_store_get(mg_store *s, const uint8_t *key, size_t klen)
     return link ? *link : NULL;
 }
 
+/* A new entry with zeroed fields, key and value copied in; not linked. */
+static mg_entry *entry_new(mg_store *s, uint32_t h, const uint8_t *key, size_t klen,
+                           const uint8_t *value, size_t vlen, unsigned shape)
+{
+    unsigned fields = (shape & MG_EF_SHAPE) | mg_entry_len_fields(klen, vlen);
+    size_t hdr = mg_entry_header(fields);
+    mg_entry *e = entry_alloc(s, hdr + klen + vlen);
+    memset(e, 0, hdr);
+    e->meta = (uint16_t)(fields | tag_of(h));
+    uint32_t k8 = fields & MG_EF_KLEN ? MG_ENTRY_KLEN_BIG : (uint32_t)klen;
+    uint32_t v24 = fields & MG_EF_VLEN ? MG_ENTRY_VLEN_BIG : (uint32_t)vlen;
+    e->lens = v24 | k8 << 24;
+    if (fields & MG_EF_KLEN)
+        mg_entry_set_u32(e, MG_EF_KLEN, (uint32_t)klen);
+    if (fields & MG_EF_VLEN)
+        mg_entry_set_u32(e, MG_EF_VLEN, (uint32_t)vlen);
+    memcpy((uint8_t *)e + hdr, key, klen);
+    if (vlen)
+        memcpy((uint8_t *)e + hdr + klen, value, vlen);
+    return e;
+}
+
 mg_entry *mg_store_put(mg_store *s, const uint8_t *key, size_t klen,
-                       const uint8_t *value, size_t vlen, mg_entry **old)
+                       const uint8_t *value, size_t vlen, unsigned shape, mg_entry **old)
 {
     assert(klen <= UINT32_MAX && vlen <= UINT32_MAX);
     rehash_step(s);
@@ -298,20 +372,11 @@ mg_entry *mg_store_put(mg_store *s, const uint8_t *key, size_t klen,
         *link = (*old)->next;
         (*old)->next = NULL;
         s->t[which].used--;
+        note(s, -1, 0);
     }
 
-    mg_entry *e = mg_xmalloc(sizeof(mg_entry) + klen + vlen);
-    memset(e, 0, sizeof(*e));
-    e->hash = h;
-    e->klen = (uint32_t)klen;
-    e->vlen = (uint32_t)vlen;
-    e->ttl_ms = MG_NEVER;
-    e->max_idle_ms = MG_NEVER;
-    e->expiration_ms = MG_NEVER;
-    memcpy(e->data, key, klen);
-    if (vlen)
-        memcpy(e->data + klen, value, vlen);
-    s->entry_bytes += mg_entry_cost(e);
+    mg_entry *e = entry_new(s, h, key, klen, value, vlen, shape);
+    note(s, 1, 0);
 
     if (s->t[0].size == 0)
         table_alloc(s, &s->t[0], MG_STORE_MIN_BUCKETS);
@@ -326,6 +391,51 @@ mg_entry *mg_store_put(mg_store *s, const uint8_t *key, size_t klen,
     return e;
 }
 
+/* The link pointing at e (a bucket slot or a predecessor's next); *which is
+ * its table.  e must be linked. */
+static mg_entry **link_of(mg_store *s, const mg_entry *e, int *which)
+{
+    uint32_t h = entry_hash(e);
+    for (int i = 0; i <= (s->rehashing ? 1 : 0); i++) {
+        mg_table *t = &s->t[i];
+        if (t->size == 0)
+            continue;
+        for (mg_entry **link = &t->buckets[h & t->mask]; *link; link = &(*link)->next) {
+            if (*link == e) {
+                *which = i;
+                return link;
+            }
+        }
+    }
+    return NULL;
+}
+
+mg_entry *mg_store_reshape(mg_store *s, mg_entry *e, unsigned shape)
+{
+    shape &= MG_EF_SHAPE;
+    if ((e->meta & MG_EF_SHAPE) == shape)
+        return e;
+    int which;
+    mg_entry **link = link_of(s, e, &which);
+    assert(link && "mg_store_reshape: entry not in store");
+    size_t klen = mg_entry_klen(e);
+    mg_entry *n = entry_new(s, entry_hash(e), mg_entry_key(e), klen, mg_entry_value(e), mg_entry_vlen(e), shape);
+    n->version = e->version;
+    unsigned both = mg_entry_shape(e) & mg_entry_shape(n) & MG_EF_SHAPE;
+    for (unsigned f = 1; f <= MG_EF_CRE; f <<= 1) {
+        if (!(both & f))
+            continue;
+        if (f & MG_EF_U32S)
+            mg_entry_set_u32(n, f, mg_entry_u32(e, f));
+        else
+            mg_entry_set_time(n, f, mg_entry_time(e, f));
+    }
+    n->next = e->next;
+    *link = n;
+    entry_free(s, e);
+    return n;
+}
+
 mg_entry *mg_store_unlink(mg_store *s, const uint8_t *key, size_t klen)
 {
     rehash_step(s);
@@ -337,6 +447,7 @@ mg_entry *mg_store_unlink(mg_store *s, const uint8_t *key, size_t klen)
     *link = e->next;
     e->next = NULL;
     s->t[which].used--;
+    note(s, -1, 0);
     maybe_shrink(s);
     return e;
 }
@@ -344,29 +455,22 @@ mg_entry *mg_store_unlink(mg_store *s, const uint8_t *key, size_t klen)
 void mg_store_unlink_entry(mg_store *s, mg_entry *e)
 {
     rehash_step(s);
-    for (int i = 0; i <= (s->rehashing ? 1 : 0); i++) {
-        mg_table *t = &s->t[i];
-        if (t->size == 0)
-            continue;
-        for (mg_entry **link = &t->buckets[e->hash & t->mask]; *link; link = &(*link)->next) {
-            if (*link == e) {
-                *link = e->next;
-                e->next = NULL;
-                t->used--;
-                maybe_shrink(s);
-                return;
-            }
-        }
-    }
-    assert(!"mg_store_unlink_entry: entry not in store");
+    int which;
+    mg_entry **link = link_of(s, e, &which);
+    assert(link && "mg_store_unlink_entry: entry not in store");
+    if (!link)
+        return;
+    *link = e->next;
+    e->next = NULL;
+    s->t[which].used--;
+    note(s, -1, 0);
+    maybe_shrink(s);
 }
 
 void mg_store_release(mg_store *s, mg_entry *e)
 {
-    if (!e)
-        return;
-    s->entry_bytes -= mg_entry_cost(e);
-    free(e);
+    if (e)
+        entry_free(s, e);
 }
 
 void mg_store_foreach(mg_store *s, mg_store_visit_fn fn, void *ctx)
@@ -396,6 +500,7 @@ size_t mg_store_remove_if(mg_store *s, mg_store_pred_fn fn, mg_store_removed_fn 
                 *link = e->next;
                 e->next = NULL;
                 t->used--;
+                note(s, -1, 0);
                 if (removed)
                     removed(ctx, e);
                 mg_store_release(s, e);
@@ -586,10 +691,18 @@ const char *mg_store_check(const mg_store *s)
             if (i == 0 && s->rehashing && b < s->rehash_idx && t->buckets[b])
                 return "drained bucket not empty";
             for (const mg_entry *e = t->buckets[b]; e; e = e->next) {
-                if ((e->hash & t->mask) != b)
+                uint32_t h = entry_hash(e);
+                if ((h & t->mask) != b)
                     return "entry in wrong bucket";
-                if (e->hash != mg_key_hash(e->data, e->klen))
-                    return "stored hash does not match key";
+                if ((e->meta & 0xff00u) != tag_of(h))
+                    return "stored tag does not match key";
+                if ((e->meta & MG_EF_KLEN) != ((e->lens >> 24) == MG_ENTRY_KLEN_BIG ? MG_EF_KLEN : 0))
+                    return "key length field inconsistent";
+                if ((e->meta & MG_EF_VLEN) !=
+                    ((e->lens & MG_ENTRY_VLEN_BIG) == MG_ENTRY_VLEN_BIG ? MG_EF_VLEN : 0))
+                    return "value length field inconsistent";
+                if ((e->meta & (MG_EF_KLEN | MG_EF_VLEN)) != mg_entry_len_fields(mg_entry_klen(e), mg_entry_vlen(e)))
+                    return "length field used for a short length";
                 n++;
             }
         }

@@ -1,29 +1,75 @@
 /* store.h - the record store of one (map, partition): a hash table of entries.
  *
  * Threading: a store belongs to the worker that owns its partition; only that
- * thread touches it, so it has no lock.
+ * thread touches it (and its entries), so it has no lock.
  *
- * Entry layout: one allocation holds the metadata below followed by the key
- * bytes and then the value bytes.  Keys are the serialized Data blob as the
- * client sent it; two keys are equal when their bytes from offset 4 on are
- * equal (Hazelcast ignores the 4-byte partition-hash header for equality), so
- * the table hashes and compares key[4..klen).  Keys shorter than 8 bytes are
+ * ---- Entry layout -----------------------------------------------------------
+ * One allocation (a slab slot, see slab.h) holds the metadata, the key bytes
+ * and the value bytes.  Metadata is no wider than the entry needs: an
+ * 18-byte base, then only the optional fields the entry uses, chosen per
+ * write from what the map and the write require (its "shape", MG_EF_* bits
+ * in `meta`).  Native byte order; the entry never leaves the process.
+ * Fields past offset 16 are read and written with memcpy (no alignment).
+ *
+ *   offset size  field
+ *   0      8     next      chain link in the store's bucket list
+ *   8      4     version   0 at creation, +1 per write (wraps like Hazelcast's int)
+ *   12     4     lens      bits 0-23 value length, or 0xFFFFFF: see VLEN;
+ *                          bits 24-31 key length, or 0xFF: see KLEN
+ *   16     2     meta      bits 0-7 the optional fields present (MG_EF_*),
+ *                          bits 8-15 hash tag (top 8 bits of mg_key_hash)
+ *                          so most chain mismatches skip the memcmp
+ *   18     ...   optional fields, in this order, each only if its bit is set:
+ *                  KLEN  u32  key length, for keys of 255 bytes or more
+ *                  VLEN  u32  value length, for values of 16 MiB - 1 or more
+ *                  TTL   u32  time to live, whole seconds (1 .. INT_MAX-1)
+ *                  IDLE  u32  max idle, whole seconds
+ *                  HITS  u32  touches (saturates)
+ *                  UPD   u48  last update, ms since the Unix epoch
+ *                  ACC   u48  last access, ms
+ *                  CRE   u48  creation, ms
+ *   ...    klen  key bytes (the serialized Data as the client sent it)
+ *   ...    vlen  value bytes
+ *
+ * Which entries carry what (entry_ops.c decides):
+ *   every entry            base only: 18 bytes
+ *   with a TTL / max-idle  + TTL and/or IDLE, + UPD (+ ACC for max-idle)
+ *   map with LRU eviction  + ACC          map with LFU   + HITS + CRE
+ *   per-entry-stats maps   + HITS + UPD + ACC + CRE
+ * The expiration time is not stored: it is min(UPD + TTL, max(UPD, ACC) +
+ * IDLE) (see expiry.h).  Times are exact milliseconds, as before the compact
+ * layout, so what clients see (whole seconds) has not changed; 48 bits hold
+ * them for 8,900 years with no epoch to wrap.
+ *
+ * Measured cost (test_store.c checks it): an entry of a default map with a
+ * 28-byte key and a 112-byte value (the Go client's 16-character string and
+ * 100-byte []byte) takes a 160-byte slot, 20 bytes beside its 140 bytes of
+ * data (18 of header, 2 of rounding), plus 4 to 8 bytes of bucket array
+ * (load 1 to 2): 24 to 28 bytes in all.
+ *
+ * Keys: two keys are equal when their bytes from offset 4 on are equal
+ * (Hazelcast ignores the 4-byte partition-hash header for equality), so the
+ * table hashes and compares key[4..klen).  Keys shorter than 8 bytes are
  * refused by the caller before they get here.
  *
- * Times are milliseconds on the member's wall clock (mg_clock_now_ms),
- * expiration is absolute ms or MG_NEVER.  TTL and max-idle are kept in ms.
+ * ---- Table ------------------------------------------------------------------
+ * Chained, bucket arrays of 2^k pointers, load factor kept between 1/4 and 2
+ * (1 to 2 while growing).  The table grows and shrinks by incremental rehash:
+ * while a rehash runs, two bucket arrays exist and every get/put/unlink/scan/
+ * sample moves at most MG_STORE_REHASH_MOVES entries and looks at most
+ * MG_STORE_REHASH_EMPTY_VISITS empty buckets, so no single operation stalls
+ * the worker's loop.  The hash is not stored (only its tag): a rehash
+ * recomputes it from the key.  Entries are never moved in memory by the
+ * table (only relinked), so an mg_entry pointer stays valid until the entry
+ * is unlinked and released - except through mg_store_reshape, which returns
+ * the entry's new address.
  *
- * The table grows and shrinks by incremental rehash: while a rehash runs, two
- * bucket arrays exist and every get/put/unlink/scan/sample moves at most
- * MG_STORE_REHASH_MOVES entries and looks at most MG_STORE_REHASH_EMPTY_VISITS
- * empty buckets, so no single operation stalls the worker's loop.  Entries are
- * never moved in memory (only relinked), so an mg_entry pointer stays valid
- * until the entry is unlinked and released, whatever else happens to the store.
- *
- * Accounting: mg_store_count counts linked entries, so it drops at unlink;
- * mg_store_bytes counts memory held, so an unlinked entry keeps counting until
+ * ---- Accounting ---------------------------------------------------------------
+ * mg_store_count counts linked entries, so it drops at unlink; mg_store_bytes
+ * counts memory held, so an unlinked entry keeps counting until
  * mg_store_release frees it.  Always free unlinked entries with
- * mg_store_release, never with free().
+ * mg_store_release, never with free().  Every change is also reported to the
+ * map's and the worker's counters given at creation (memory.h).
  */
 #ifndef MG_MAP_STORE_H
 #define MG_MAP_STORE_H
@@ -31,43 +77,159 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "map/memory.h"
+#include "map/slab.h"
 
 #define MG_NEVER INT64_MAX
 
 /* Smallest bucket array; the table never shrinks below it.  Power of two. */
 #define MG_STORE_MIN_BUCKETS 8
+/* Entries per bucket at which the table grows. */
+#define MG_STORE_MAX_LOAD 2
 /* Per-operation rehash work bound (entries moved, empty buckets skipped). */
 #define MG_STORE_REHASH_MOVES 8
 #define MG_STORE_REHASH_EMPTY_VISITS 64
 
+/* Optional fields (bits of meta).  u32 fields come first so that they stay
+ * 4-byte aligned; u48 fields are read with memcpy. */
+enum {
+    MG_EF_KLEN = 1 << 0,
+    MG_EF_VLEN = 1 << 1,
+    MG_EF_TTL = 1 << 2,
+    MG_EF_IDLE = 1 << 3,
+    MG_EF_HITS = 1 << 4,
+    MG_EF_UPD = 1 << 5,
+    MG_EF_ACC = 1 << 6,
+    MG_EF_CRE = 1 << 7,
+};
+#define MG_EF_U32S (MG_EF_KLEN | MG_EF_VLEN | MG_EF_TTL | MG_EF_IDLE | MG_EF_HITS)
+#define MG_EF_U48S (MG_EF_UPD | MG_EF_ACC | MG_EF_CRE)
+#define MG_EF_ALL (MG_EF_U32S | MG_EF_U48S)
+#define MG_EF_SHAPE (MG_EF_ALL & ~(MG_EF_KLEN | MG_EF_VLEN))   /* what callers choose */
+
+#define MG_ENTRY_BASE 18
+#define MG_ENTRY_KLEN_BIG 0xFFu
+#define MG_ENTRY_VLEN_BIG 0xFFFFFFu
+
 typedef struct mg_entry {
-    struct mg_entry *next;   /* bucket chain */
-    uint32_t hash;           /* mg_key_hash of the key */
-    uint32_t klen;
-    uint32_t vlen;
-    uint32_t version;        /* 0 on creation, +1 per write */
-    uint32_t hits;           /* touches */
-    uint32_t flags;          /* MG_ENTRY_* */
-    int64_t creation_ms;
-    int64_t last_access_ms;
-    int64_t last_update_ms;
-    int64_t ttl_ms;          /* MG_NEVER = none */
-    int64_t max_idle_ms;     /* MG_NEVER = none */
-    int64_t expiration_ms;   /* MG_NEVER = never */
-    uint8_t data[];          /* key bytes, then value bytes */
+    struct mg_entry *next;
+    uint32_t version;
+    uint32_t lens;   /* vlen | klen << 24, see above */
+    uint16_t meta;
+    uint8_t x[];     /* optional fields, key, value; x is at MG_ENTRY_BASE */
 } mg_entry;
 
-static inline const uint8_t *mg_entry_key(const mg_entry *e) { return e->data; }
-static inline const uint8_t *mg_entry_value(const mg_entry *e) { return e->data + e->klen; }
-/* Bytes this entry costs in memory: its allocation (sizeof(mg_entry) + klen +
- * vlen) as glibc's malloc sizes it on a 64-bit host (8-byte chunk header,
- * 16-byte granules, 32 minimum).  Computed, not asked of the allocator, so it
- * is the same under sanitizers and stable for the entry's life. */
-size_t mg_entry_cost(const mg_entry *e);
+_Static_assert(offsetof(mg_entry, x) == MG_ENTRY_BASE, "entry base is 18 bytes");
+
+/* ---- accessors ---- */
+
+static inline unsigned mg_entry_shape(const mg_entry *e) { return e->meta & MG_EF_ALL; }
+static inline bool mg_entry_has(const mg_entry *e, unsigned f) { return (e->meta & f) != 0; }
+
+/* Header bytes for a set of fields. */
+static inline size_t mg_entry_header(unsigned fields)
+{
+    return MG_ENTRY_BASE + 4 * (size_t)__builtin_popcount(fields & MG_EF_U32S) +
+           6 * (size_t)__builtin_popcount(fields & MG_EF_U48S);
+}
+
+/* Offset of field f (which must be present). */
+static inline size_t mg_entry_field_off(unsigned meta, unsigned f)
+{
+    unsigned below = meta & MG_EF_ALL & (f - 1);
+    if (f & MG_EF_U32S)
+        return MG_ENTRY_BASE + 4 * (size_t)__builtin_popcount(below);
+    return MG_ENTRY_BASE + 4 * (size_t)__builtin_popcount(meta & MG_EF_U32S) +
+           6 * (size_t)__builtin_popcount(below & MG_EF_U48S);
+}
+
+static inline uint32_t mg_entry_u32(const mg_entry *e, unsigned f)
+{
+    uint32_t v;
+    memcpy(&v, (const uint8_t *)e + mg_entry_field_off(e->meta, f), 4);
+    return v;
+}
+
+static inline void mg_entry_set_u32(mg_entry *e, unsigned f, uint32_t v)
+{
+    memcpy((uint8_t *)e + mg_entry_field_off(e->meta, f), &v, 4);
+}
+
+/* u48 times: non-negative ms; values outside [0, 2^48) are clamped (no
+ * real clock produces them). */
+static inline int64_t mg_entry_time(const mg_entry *e, unsigned f)
+{
+    const uint8_t *p = (const uint8_t *)e + mg_entry_field_off(e->meta, f);
+    uint16_t hi;
+    uint32_t lo;
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + 4, 2);
+    return (int64_t)((uint64_t)hi << 32 | lo);
+}
+
+static inline void mg_entry_set_time(mg_entry *e, unsigned f, int64_t ms)
+{
+    uint64_t v = ms < 0 ? 0 : ms >= ((int64_t)1 << 48) ? ((uint64_t)1 << 48) - 1 : (uint64_t)ms;
+    uint8_t *p = (uint8_t *)e + mg_entry_field_off(e->meta, f);
+    uint32_t lo = (uint32_t)v;
+    uint16_t hi = (uint16_t)(v >> 32);
+    memcpy(p, &lo, 4);
+    memcpy(p + 4, &hi, 2);
+}
+
+static inline size_t mg_entry_klen(const mg_entry *e)
+{
+    uint32_t k = e->lens >> 24;
+    return k != MG_ENTRY_KLEN_BIG ? k : mg_entry_u32(e, MG_EF_KLEN);
+}
+static inline size_t mg_entry_vlen(const mg_entry *e)
+{
+    uint32_t v = e->lens & MG_ENTRY_VLEN_BIG;
+    return v != MG_ENTRY_VLEN_BIG ? v : mg_entry_u32(e, MG_EF_VLEN);
+}
+/* The length fields an entry with these lengths needs. */
+static inline unsigned mg_entry_len_fields(size_t klen, size_t vlen)
+{
+    return (klen >= MG_ENTRY_KLEN_BIG ? MG_EF_KLEN : 0) | (vlen >= MG_ENTRY_VLEN_BIG ? MG_EF_VLEN : 0);
+}
+static inline const uint8_t *mg_entry_key(const mg_entry *e)
+{
+    return (const uint8_t *)e + mg_entry_header(e->meta);
+}
+static inline const uint8_t *mg_entry_value(const mg_entry *e) { return mg_entry_key(e) + mg_entry_klen(e); }
+
+/* Whole allocation size: header + key + value. */
+static inline size_t mg_entry_size_for(unsigned shape, size_t klen, size_t vlen)
+{
+    unsigned f = (shape & MG_EF_SHAPE) | mg_entry_len_fields(klen, vlen);
+    return mg_entry_header(f) + klen + vlen;
+}
+static inline size_t mg_entry_size(const mg_entry *e)
+{
+    return mg_entry_header(e->meta) + mg_entry_klen(e) + mg_entry_vlen(e);
+}
+
+/* Bytes this entry costs in memory: its slab slot (or malloc chunk when
+ * bigger than MG_SLAB_MAX), see mg_slab_cost.  Computed, not asked of an
+ * allocator, so it is the same under sanitizers and stable for the entry's
+ * life.  Its share of the bucket array is not included. */
+static inline size_t mg_entry_cost(const mg_entry *e) { return mg_slab_cost(mg_entry_size(e)); }
+static inline size_t mg_entry_cost_for(unsigned shape, size_t klen, size_t vlen)
+{
+    return mg_slab_cost(mg_entry_size_for(shape, klen, vlen));
+}
+
+/* ---- the store ---- */
 
 typedef struct mg_store mg_store;
 
-mg_store *mg_store_new(void);
+/* heap: where entries are allocated (required).  map_acct and worker: the
+ * counters to keep (memory.h); either may be NULL (tests).  evictable: the
+ * store's map has an eviction policy, so the worker also counts its bytes
+ * as evictable. */
+mg_store *mg_store_new(mg_slab *heap, mg_mem_acct *map_acct, mg_mem_worker *worker, bool evictable);
 void mg_store_free(mg_store *s);              /* frees every entry */
 size_t mg_store_count(const mg_store *s);
 size_t mg_store_bytes(const mg_store *s);     /* sum of mg_entry_cost + table */
@@ -79,13 +241,19 @@ uint32_t mg_key_hash(const uint8_t *key, size_t klen);
 
 mg_entry *mg_store_get(mg_store *s, const uint8_t *key, size_t klen);
 
-/* Inserts or replaces key with a fresh entry holding value.  Metadata of the
- * new entry is zeroed except klen/vlen/hash and expiration = ttl = max_idle =
- * MG_NEVER; the caller fills times and version.  If the key existed its old
- * entry is unlinked and returned in *old (caller frees it with
+/* Inserts or replaces key with a fresh entry holding value and the optional
+ * fields in `shape` (MG_EF_SHAPE bits; KLEN and VLEN are added when
+ * needed), all of them zero; version is 0.  The caller fills them.  If the key existed its
+ * old entry is unlinked and returned in *old (caller frees it with
  * mg_store_release); otherwise *old = NULL. */
 mg_entry *mg_store_put(mg_store *s, const uint8_t *key, size_t klen,
-                       const uint8_t *value, size_t vlen, mg_entry **old);
+                       const uint8_t *value, size_t vlen, unsigned shape, mg_entry **old);
+
+/* Gives a linked entry another set of optional fields: returns the entry at
+ * its new address (or e itself when the shape is unchanged), in e's place
+ * in the table.  Key, value, version and every field both shapes have are
+ * kept; new fields are zero.  e is freed. */
+mg_entry *mg_store_reshape(mg_store *s, mg_entry *e, unsigned shape);
 
 /* Unlinks and returns the entry for key, or NULL. Caller releases it. */
 mg_entry *mg_store_unlink(mg_store *s, const uint8_t *key, size_t klen);
@@ -140,8 +308,8 @@ typedef struct mg_store_stats {
 void mg_store_read_stats(const mg_store *s, mg_store_stats *out);
 
 /* Walks the whole structure and checks its invariants (every entry in the
- * bucket its hash selects, per-array counts, moved-from buckets empty, sizes
- * powers of two).  Returns NULL when sound, else a static description.
+ * bucket its hash selects, tags, per-array counts, moved-from buckets empty,
+ * sizes powers of two).  Returns NULL when sound, else a static description.
  * O(buckets + entries): tests and debug builds only. */
 const char *mg_store_check(const mg_store *s);
 

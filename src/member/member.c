@@ -8,6 +8,7 @@
 #include "memgrid.h"
 #include "map/listeners.h"
 #include "map/map.h"
+#include "map/memory.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "util/alloc.h"
@@ -54,6 +55,8 @@ int mg_member_create(const mg_member_options *opts, mg_member **out)
     m->nworkers = workers;
     m->partition_count = m->cfg.partition_count;
     m->max_message = m->cfg.client_max_message_bytes;
+    m->memory = mg_memory_new(m->cfg.memory_max_bytes > 0 ? m->cfg.memory_max_bytes : mg_memory_default_limit(),
+                              workers);
     uint64_t rng = mg_rand_seed();
     m->uuid = mg_uuid_random(&rng);
     m->cluster_id = mg_uuid_random(&rng);
@@ -101,6 +104,9 @@ int mg_member_start(mg_member *m)
     MG_INFO(&m->log, "member %s of cluster '%s' listening on %s:%d with %d workers, %d partitions "
             "(config: %s; ready in %.1f ms)", id, m->cfg.cluster_name, m->host, m->port, m->nworkers,
             m->partition_count, m->cfg.source_path ? m->cfg.source_path : "built-in defaults", ms);
+    MG_INFO(&m->log, "memory limit for map data: %lld MiB (%s)", (long long)(m->memory->limit >> 20),
+            m->cfg.memory_max_bytes > 0 ? "memgrid.memory.max-size"
+                                        : "70% of the machine's or cgroup's memory; set memgrid.memory.max-size");
     return MG_OK;
 }
 
@@ -166,6 +172,7 @@ void mg_member_destroy(mg_member *m)
     mg_member_stop(m);
     free(m->workers);
     mg_map_registry_free(m);
+    mg_memory_free(m->memory);   /* after every store: entries live in its heaps */
     mg_bmap_free(&m->clients);
     pthread_mutex_destroy(&m->maps_lock);
     pthread_mutex_destroy(&m->clients_lock);

@@ -40,6 +40,8 @@ struct mg_member {
     int listen_fd;
     atomic_uint next_accept;  /* round robin over workers */
 
+    struct mg_memory *memory;    /* entry heaps, accounting, the memory limit (map/memory.h) */
+
     pthread_mutex_t maps_lock;   /* guards maps */
     mg_bmap maps;                /* name -> mg_map* */
 

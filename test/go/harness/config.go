@@ -40,6 +40,9 @@ type Options struct {
 	// Dedicated forces a member of its own even where the harness would
 	// share one (Hazelcast target).
 	Dedicated bool
+	// Properties are written under `properties:` (e.g.
+	// "memgrid.memory.max-size": "64m"), in name order.
+	Properties map[string]string
 }
 
 func (o Options) clusterName() string {
@@ -75,11 +78,23 @@ func renderYAML(target Target, o Options, port int) string {
 	}
 	w(0, "hazelcast:")
 	w(1, "cluster-name: %s", yamlString(o.clusterName()))
-	if target == TargetHazelcast {
+	props := make([]string, 0, len(o.Properties))
+	for k := range o.Properties {
+		props = append(props, k)
+	}
+	sort.Strings(props)
+	if target == TargetHazelcast || len(props) > 0 {
 		w(1, "properties:")
+	}
+	if target == TargetHazelcast {
 		w(2, "hazelcast.phone.home.enabled: false")
 		w(2, "hazelcast.local.localAddress: 127.0.0.1")
 		w(2, "hazelcast.socket.bind.any: false")
+	}
+	for _, k := range props {
+		w(2, "%s: %s", yamlString(k), yamlString(o.Properties[k]))
+	}
+	if target == TargetHazelcast {
 		w(1, "jet:")
 		w(2, "enabled: false")
 	}

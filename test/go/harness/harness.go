@@ -248,6 +248,9 @@ func (m *Member) dumpLog(t testing.TB, from int64) {
 	t.Logf("---- %s member %s (%s) ----\n%s\n---- end of member log ----", m.Target, what, m.LogPath, data)
 }
 
+// Pid is the member's process id (for reading its memory use).
+func (m *Member) Pid() int { return m.proc.cmd.Process.Pid }
+
 // Alive reports whether the member process is still running.
 func (m *Member) Alive() bool {
 	select {
