@@ -371,6 +371,37 @@ static bool own_key(mg_worker *w, mg_bytes key, int32_t *p)
     return *p % w->m->nworkers == w->idx;
 }
 
+/* Clients send one PutAll / GetAll per partition, so a batch usually lives on
+ * one worker: then only that worker runs it.  Returns the worker, or -1 when
+ * the keys are spread (every worker then takes its own). */
+static int single_worker(mg_worker *w, mg_list l, int stride)
+{
+    mg_rd rd;
+    mg_rd_init(&rd, l.p, l.len);
+    mg_bytes key, skip;
+    int only = -1;
+    while (mg_rd_has_more(&rd) && mg_rd_bytes(&rd, &key) == 0) {
+        if (stride == 2 && mg_rd_bytes(&rd, &skip) != 0)
+            return -1;
+        if (key.len < 8)
+            return -1;
+        int owner = mg_partition_of(key.ptr, key.len, w->m->partition_count) % w->m->nworkers;
+        if (only >= 0 && owner != only)
+            return -1;
+        only = owner;
+    }
+    return only;
+}
+
+static void bulk_start(mg_worker *w, bulk *b, int stride)
+{
+    int one = single_worker(w, b->list, stride);
+    if (one >= 0)
+        mg_fanout_start_one(w, &b->f, one);
+    else
+        mg_fanout_start(w, &b->f);
+}
+
 static void get_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
 {
     mg_wr wr;
@@ -402,7 +433,7 @@ void mg_map_get_all(mg_req *r)
     bulk *b = bulk_new(r, get_all_part, list_done);
     b->name = rebase(r, b, q.name);
     b->list = rebase_list(r, b, q.keys);
-    mg_fanout_start(r->w, &b->f);
+    bulk_start(r->w, b, 1);
 }
 
 /* Entries that do not fit under the member's memory limit are skipped and
@@ -467,7 +498,7 @@ void mg_map_put_all(mg_req *r)
     b->name = rebase(r, b, q.name);
     b->list = rebase_list(r, b, q.entries);
     b->flag = q.has_trigger_map_loader ? q.trigger_map_loader : true;
-    mg_fanout_start(r->w, &b->f);
+    bulk_start(r->w, b, 2);
 }
 
 void mg_map_flush(mg_req *r)

@@ -166,6 +166,19 @@ static void run_part(mg_worker *w, mg_task *t)
     free(t);
 }
 
+void mg_fanout_start_one(mg_worker *origin, mg_fanout *f, int target)
+{
+    f->origin = origin->idx;
+    atomic_store(&f->pending, 1);
+    fanout_task *t = mg_xmalloc(sizeof *t);
+    t->base.run = run_part;
+    t->f = f;
+    if (target == origin->idx)
+        run_part(origin, &t->base);
+    else
+        mg_worker_post_from(origin, &origin->m->workers[target], &t->base);
+}
+
 void mg_fanout_start(mg_worker *origin, mg_fanout *f)
 {
     mg_member *m = origin->m;

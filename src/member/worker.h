@@ -99,5 +99,7 @@ struct mg_fanout {
     void (*done)(mg_worker *w, mg_fanout *f);
 };
 void mg_fanout_start(mg_worker *origin, mg_fanout *f);
+/* The same with part() on one worker only. */
+void mg_fanout_start_one(mg_worker *origin, mg_fanout *f, int target);
 
 #endif
