@@ -62,7 +62,7 @@ unit-san: $(UNIT_BINS_SAN)
 fuzz:
 	@./fuzz/run.sh
 
-integration: build/memgrid build-san/memgrid
+integration: build/memgrid build-san/memgrid build/memgrid-bench
 	@./test/run-integration.sh
 
 test: deps

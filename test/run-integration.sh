@@ -25,6 +25,8 @@ if [ -x test/go/run.sh ]; then
 fi
 run "wire protocol (sanitizer build)" env MEMGRID_BIN="$root/build-san/memgrid" \
     ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32 test/protocol/run.sh
+run "load generator smoke (memgrid-bench, 2 s)" env MEMGRID_BIN="$root/build/memgrid" \
+    MEMGRID_BENCH_BIN="$root/build/memgrid-bench" bench/smoke.sh
 if [ -x test/node/run.sh ]; then
     run "node" env MEMGRID_BIN="$root/build/memgrid" test/node/run.sh
 fi

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,6 +241,27 @@ func procRSS(pid int) int64 {
 	return -1
 }
 
+// machineTicks reads the first line of /proc/stat: busy (all but idle and
+// iowait) and total clock ticks over all CPUs, so that a run can tell
+// whether the whole machine was full (process figures miss kernel network
+// work done in softirq context).
+func machineTicks() (busy, total uint64) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line := strings.SplitN(string(data), "\n", 2)[0]
+	f := strings.Fields(line)
+	for i := 1; i < len(f) && i <= 8; i++ { // user..steal; guest is inside user
+		v, _ := strconv.ParseUint(f[i], 10, 64)
+		total += v
+		if i != 4 && i != 5 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
+}
+
 func selfCPU() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -326,6 +348,7 @@ func main() {
 	}()
 	time.Sleep(o.warmup)
 	cpu0, srv0 := selfCPU(), -1.0
+	mb0, mt0 := machineTicks()
 	if o.serverPid > 0 {
 		srv0 = procCPU(o.serverPid)
 	}
@@ -346,6 +369,11 @@ func main() {
 	phase.Store(2)
 	window := time.Since(t0).Seconds()
 	cpu1, srv1 := selfCPU(), -1.0
+	mb1, mt1 := machineTicks()
+	machineCores := -1.0
+	if mt1 > mt0 {
+		machineCores = float64(mb1-mb0) / float64(mt1-mt0) * float64(runtime.NumCPU())
+	}
 	if o.serverPid > 0 {
 		srv1 = procCPU(o.serverPid)
 	}
@@ -387,22 +415,23 @@ func main() {
 		opsf = 1
 	}
 	out := map[string]interface{}{
-		"tool":        "goclient",
-		"label":       o.label,
-		"target":      map[string]interface{}{"addr": o.addr},
-		"config":      map[string]interface{}{"mix": o.mix, "keys": o.keys, "dist": o.dist, "value_size": o.valueSize, "concurrency": o.concurrency, "rate": o.rate, "warmup_s": o.warmup.Seconds(), "duration_s": o.duration.Seconds()},
-		"ok":          total.errors == 0 && ops > 0,
-		"first_error": total.first,
-		"loaded":      loaded,
-		"window_s":    window,
-		"ops":         ops,
-		"ops_per_s":   float64(ops) / window,
-		"errors":      total.errors,
-		"lost":        0,
-		"misses":      total.misses,
-		"latency":     latJSON(allHist),
-		"per_op":      per,
-		"client":      map[string]interface{}{"cpu_s": cpu1 - cpu0, "cores": (cpu1 - cpu0) / window, "cpu_us_per_op": (cpu1 - cpu0) * 1e6 / opsf},
+		"tool":          "goclient",
+		"label":         o.label,
+		"target":        map[string]interface{}{"addr": o.addr},
+		"config":        map[string]interface{}{"mix": o.mix, "keys": o.keys, "dist": o.dist, "value_size": o.valueSize, "concurrency": o.concurrency, "rate": o.rate, "warmup_s": o.warmup.Seconds(), "duration_s": o.duration.Seconds()},
+		"ok":            total.errors == 0 && ops > 0,
+		"first_error":   total.first,
+		"loaded":        loaded,
+		"window_s":      window,
+		"ops":           ops,
+		"ops_per_s":     float64(ops) / window,
+		"errors":        total.errors,
+		"lost":          0,
+		"misses":        total.misses,
+		"latency":       latJSON(allHist),
+		"per_op":        per,
+		"machine_cores": machineCores,
+		"client":        map[string]interface{}{"cpu_s": cpu1 - cpu0, "cores": (cpu1 - cpu0) / window, "cpu_us_per_op": (cpu1 - cpu0) * 1e6 / opsf},
 	}
 	if o.serverPid > 0 {
 		out["server"] = map[string]interface{}{"pid": o.serverPid, "cpu_s": srv1 - srv0, "cores": (srv1 - srv0) / window, "cpu_us_per_op": (srv1 - srv0) * 1e6 / opsf, "rss_loaded_kb": rssLoaded, "rss_end_kb": procRSS(o.serverPid)}

@@ -159,6 +159,7 @@ static void end_measure(bdriver *d, int64_t now)
     d->st.t_measure_end = now;
     if (d->id == 0) {
         d->run->client_cpu[1] = bproc_self_cpu_s();
+        bproc_machine_read(&d->run->machine[1]);
         if (d->run->o->server_pid)
             d->run->server_cpu[1] = bproc_cpu_s(d->run->o->server_pid);
     }
@@ -183,6 +184,7 @@ static void enter_measure(bdriver *d, int64_t now)
     d->st.t_measure_start = now;
     if (d->id == 0) {
         d->run->client_cpu[0] = bproc_self_cpu_s();
+        bproc_machine_read(&d->run->machine[0]);
         if (d->run->o->server_pid)
             d->run->server_cpu[0] = bproc_cpu_s(d->run->o->server_pid);
     }

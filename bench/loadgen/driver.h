@@ -33,6 +33,7 @@
 #include "histogram.h"
 #include "options.h"
 #include "pacer.h"
+#include "procstat.h"
 #include "workload.h"
 
 typedef enum bphase {
@@ -107,6 +108,7 @@ struct brun {
     bool abort;                 /* some thread failed before the barrier */
     /* Written by thread 0 only, read by main after the join. */
     double client_cpu[2], server_cpu[2];
+    bproc_machine machine[2];
     long rss_loaded_kb, rss_end_kb;
     int64_t t_launch;
     char server_version[32];

@@ -63,3 +63,30 @@ double bproc_self_cpu_s(void)
     return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
+
+int bproc_machine_read(bproc_machine *m)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    unsigned long long v[10] = { 0 };
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(f);
+    if (n < 4)
+        return -1;
+    /* guest and guest_nice (8, 9) are already counted in user and nice. */
+    m->total = 0;
+    for (int i = 0; i < 8; i++)
+        m->total += v[i];
+    m->busy = m->total - v[3] - v[4];
+    return 0;
+}
+
+double bproc_machine_cores(const bproc_machine *a, const bproc_machine *b)
+{
+    if (b->total <= a->total)
+        return -1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return (double)(b->busy - a->busy) / (double)(b->total - a->total) * (double)cpus;
+}

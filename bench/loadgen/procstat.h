@@ -14,4 +14,15 @@ long bproc_rss_kb(int pid);
 /* user + system CPU of this process (all threads) in seconds. */
 double bproc_self_cpu_s(void);
 
+/* Whole-machine CPU counters from /proc/stat (all CPUs, clock ticks):
+ * busy = everything but idle and iowait.  Process figures miss the kernel
+ * work done for nobody in particular (softirq network processing of the
+ * loopback traffic), so "is the machine full" is read here. */
+typedef struct bproc_machine {
+    unsigned long long busy, total;
+} bproc_machine;
+int bproc_machine_read(bproc_machine *m);
+/* Busy CPUs (in cores) between two readings; -1 when unknown. */
+double bproc_machine_cores(const bproc_machine *a, const bproc_machine *b);
+
 #endif

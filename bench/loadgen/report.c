@@ -53,6 +53,7 @@ void bresult_collect(bresult *r, const brun *run)
     memcpy(r->server_version, run->server_version, sizeof r->server_version);
     r->members = run->members;
     r->client_cpu_s = run->client_cpu[1] - run->client_cpu[0];
+    r->machine_cores = bproc_machine_cores(&run->machine[0], &run->machine[1]);
     r->server_cpu_s = run->o->server_pid ? run->server_cpu[1] - run->server_cpu[0] : -1;
     r->rss_loaded_kb = run->rss_loaded_kb;
     r->rss_end_kb = run->rss_end_kb;
@@ -132,6 +133,8 @@ void bresult_print_text(const bresult *r, FILE *f)
         if (r->server_cpu_s >= 0)
             fprintf(f, "; server cpu: %.2f cores, %.2f us/op", r->server_cpu_s / r->window_s,
                     r->server_cpu_s * 1e6 / (double)r->ops_total);
+        if (r->machine_cores >= 0)
+            fprintf(f, "; machine busy: %.2f cores", r->machine_cores);
         fputc('\n', f);
     }
     if (r->rss_loaded_kb > 0)
@@ -207,6 +210,7 @@ void bresult_print_json(const bresult *r, FILE *f)
     double ops = r->ops_total ? (double)r->ops_total : 1.0, win = r->window_s > 0 ? r->window_s : 1.0;
     fprintf(f, "},\"client\":{\"cpu_s\":%.4f,\"cores\":%.3f,\"cpu_us_per_op\":%.4f}",
             r->client_cpu_s, r->client_cpu_s / win, r->client_cpu_s * 1e6 / ops);
+    fprintf(f, ",\"machine_cores\":%.3f", r->machine_cores);
     if (r->lag.count) {
         fprintf(f, ",\"schedule_lag\":");
         json_latency(f, &r->lag);

@@ -23,6 +23,7 @@ typedef struct bresult {
     uint64_t errors, lost, misses, unexpected, overload, loaded;
     double client_cpu_s;         /* whole process, over the window */
     double server_cpu_s;         /* -1 when not measured */
+    double machine_cores;        /* whole machine busy over the window; -1 unknown */
     long rss_loaded_kb, rss_end_kb;
 } bresult;
 

@@ -19,7 +19,7 @@ static void usage(FILE *out)
             "  --port N             listen on port N (0: any free port) instead of network.port\n"
             "  --host ADDR          bind and announce ADDR (default 127.0.0.1)\n"
             "  --port-file FILE     write the port to FILE once listening (for tests)\n"
-            "  --workers N          worker threads (default: online CPUs)\n"
+            "  --workers N          worker threads (default 1)\n"
             "  --version            print the version\n"
             "  --help               this text\n");
 }

@@ -343,7 +343,7 @@ static const keydef keys[] = {
     {"properties.memgrid.memory.max-size", K_BYTES, CFG(memory_max_bytes), .min = 0, .max = INT64_MAX, .dflt = "0",
      .help = "0 uses 70% of the smaller of the machine's memory and the cgroup's memory limit"},
     {"properties.memgrid.worker.count", K_INT, CFG(io_threads), .min = 0, .max = 1024, .dflt = "0",
-     .help = "0 uses one worker per online CPU"},
+     .help = "0 uses the default, one worker (ADR 0002)"},
     /* Hazelcast properties whose absence changes nothing in memgrid. */
     {"properties.hazelcast.logging.type", K_IGNORED, NOWHERE},
     {"properties.hazelcast.phone.home.enabled", K_IGNORED, NOWHERE},

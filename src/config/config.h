@@ -85,7 +85,7 @@ typedef struct mg_config {
     int64_t backup_timeout_millis;       /* hazelcast.operation.backup.timeout.millis 5000 */
     int64_t client_max_message_bytes;    /* memgrid.client.max-message-bytes: 64 MiB; largest inbound client message accepted */
     int64_t memory_max_bytes;            /* memgrid.memory.max-size ("512m"): map data on this member; 0 = 70 % of min(machine, cgroup) memory (map/memory.h) */
-    int io_threads;                      /* memgrid.worker.count, 0 = online CPUs */
+    int io_threads;                      /* memgrid.worker.count, 0 = default (1, see ADR 0002) */
     char *source_path;                   /* file read, or NULL for built-in defaults */
 } mg_config;
 

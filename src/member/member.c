@@ -45,11 +45,11 @@ int mg_member_create(const mg_member_options *opts, mg_member **out)
     snprintf(m->host, sizeof m->host, "%s",
              opts && opts->host ? opts->host
                                 : (m->cfg.interface_host ? m->cfg.interface_host : "127.0.0.1"));
+    /* One worker unless configured: a request handed between workers costs
+     * more than it runs (ADR 0002). */
     int workers = opts && opts->workers > 0 ? opts->workers : m->cfg.io_threads;
-    if (workers <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        workers = n > 0 ? (int)n : 1;
-    }
+    if (workers <= 0)
+        workers = 1;
     if (workers > m->cfg.partition_count)
         workers = m->cfg.partition_count;
     m->nworkers = workers;
