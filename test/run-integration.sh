@@ -19,11 +19,12 @@ run() {
 export MEMGRID_TARGET=memgrid
 run "cli" env MEMGRID_BIN="$root/build/memgrid" test/cli/run.sh
 if [ -x test/go/run.sh ]; then
-    run "go: article, map operations, differential vs Hazelcast 5.7 (sanitizer build)" env MEMGRID_BIN="$root/build-san/memgrid" \
+    run "go: article, map operations, differential vs Hazelcast 5.7 (sanitizer build, 2 workers)" \
+        env MEMGRID_BIN="$root/build-san/memgrid" MEMGRID_WORKERS=2 \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         test/go/run.sh
 fi
-run "wire protocol (sanitizer build)" env MEMGRID_BIN="$root/build-san/memgrid" \
+run "wire protocol (sanitizer build, 2 workers)" env MEMGRID_BIN="$root/build-san/memgrid" MEMGRID_WORKERS=2 \
     ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32 test/protocol/run.sh
 run "load generator smoke (memgrid-bench, 2 s)" env MEMGRID_BIN="$root/build/memgrid" \
     MEMGRID_BENCH_BIN="$root/build/memgrid-bench" bench/smoke.sh

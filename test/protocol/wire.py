@@ -123,6 +123,8 @@ class Member:
         binary = os.environ.get("MEMGRID_BIN") or os.path.join(
             os.path.dirname(__file__), "..", "..", "build", "memgrid")
         args = [binary, "--port", "0", "--port-file", os.path.join(self.dir, "port")]
+        if os.environ.get("MEMGRID_WORKERS"):   # cover hand-offs between workers too
+            args += ["--workers", os.environ["MEMGRID_WORKERS"]]
         if yaml_text:
             path = os.path.join(self.dir, "hazelcast.yaml")
             with open(path, "w") as f:

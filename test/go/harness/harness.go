@@ -326,7 +326,13 @@ func startOnce(target Target, opts Options) (*Member, error) {
 			return fail(err)
 		}
 		portFile := filepath.Join(dir, "port")
-		cmd := exec.Command(MemgridBinary(), "--config", m.ConfigPath, "--port", "0", "--port-file", portFile)
+		args := []string{"--config", m.ConfigPath, "--port", "0", "--port-file", portFile}
+		// MEMGRID_WORKERS runs the member with that many workers, so the
+		// suite also covers requests handed between workers.
+		if w := os.Getenv("MEMGRID_WORKERS"); w != "" {
+			args = append(args, "--workers", w)
+		}
+		cmd := exec.Command(MemgridBinary(), args...)
 		if m.proc, err = startProcess(cmd, m.LogPath); err != nil {
 			return fail(err)
 		}
