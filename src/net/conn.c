@@ -116,6 +116,8 @@ void mg_conn_remote_done(mg_conn *c)
 static void on_closed(uv_handle_t *h)
 {
     mg_conn *c = h->data;
+    if (--c->open_handles > 0)
+        return;
     mg_buf_free(&c->in);
     mg_buf_free(&c->out);
     mg_buf_free(&c->writing);
@@ -134,7 +136,13 @@ static void really_close(mg_conn *c)
             }
         c->in_dirty_list = false;
     }
-    uv_close((uv_handle_t *)&c->tcp, on_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_closed);   /* cancels a pending write */
+    uv_close((uv_handle_t *)&c->linger, on_closed);
+}
+
+static void on_linger_expired(uv_timer_t *t)
+{
+    really_close(t->data);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -214,8 +222,10 @@ void mg_conn_close(mg_conn *c, const char *why)
      * (and always when the member stops) uv_close cancels a pending write. */
     if (c->close_after_flush && !c->w->stopping && (c->out.len || c->write_pending)) {
         start_write(c);
-        if (c->write_pending)
-            return;   /* on_write finishes the close */
+        if (c->write_pending) {   /* on_write finishes the close, or the linger timer */
+            uv_timer_start(&c->linger, on_linger_expired, MG_CONN_LINGER_MS, 0);
+            return;
+        }
     }
     really_close(c);
 }
@@ -368,9 +378,12 @@ void mg_conn_accept(mg_worker *w, int fd)
     mg_buf_init(&c->writing);
     uv_tcp_init(&w->loop, &c->tcp);
     c->tcp.data = c;
+    uv_timer_init(&w->loop, &c->linger);
+    c->linger.data = c;
+    c->open_handles = 2;
     if (uv_tcp_open(&c->tcp, fd) < 0) {
         close(fd);
-        uv_close((uv_handle_t *)&c->tcp, on_closed);
+        really_close(c);
         return;
     }
     struct sockaddr_storage ss;

@@ -31,6 +31,9 @@
 /* Requests of one connection running on other workers; past this the
  * connection stops reading until answers come back. */
 #define MG_CONN_REMOTE_HIGH 4096
+/* How long a deliberate close waits for its last answer to be written; a
+ * client that never reads does not keep the socket past it. */
+#define MG_CONN_LINGER_MS 5000
 
 typedef enum { MG_CONN_PREFACE, MG_CONN_OPEN, MG_CONN_CLOSING } mg_conn_state;
 
@@ -38,6 +41,8 @@ struct mg_conn {
     mg_worker *w;
     uint64_t id;
     uv_tcp_t tcp;
+    uv_timer_t linger;   /* see MG_CONN_LINGER_MS */
+    int open_handles;    /* freed when both handles are closed */
     mg_conn_state state;
     char peer[64];
 

@@ -174,3 +174,26 @@ def test_client_that_never_reads_does_not_grow_the_member(member):
     assert grown < 400 << 20, f"member grew by {grown >> 20} MiB"
     hog.close()
     healthy(member, "canary2")
+
+
+def test_closing_connection_does_not_wait_forever_for_a_client_that_never_reads(member):
+    import os
+    import time
+    setter = Conn(member.port)
+    assert setter.authenticate() == 0
+    put(setter, 2, "big", "v" * (512 << 10))
+    fds = lambda: len(os.listdir(f"/proc/{member.proc.pid}/fd"))
+    baseline = fds()
+    hog = Conn(member.port)
+    assert hog.authenticate() == 0
+    one = request(MAP_GET, 7, 0, struct.pack("<q", 0), [(b"m", 0), (string_data("big"), 0)])
+    hog.send(one * 40)   # ~20 MiB of answers: more than the socket buffers, less than the pause mark
+    hog.send(struct.pack("<iH", 3, 0xE000))   # an impossible frame: the member closes after flushing
+    assert fds() == baseline + 1
+    deadline = time.monotonic() + 15
+    while fds() > baseline and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fds() == baseline, "the member kept the socket of a client that never reads"
+    assert "malformed frame" in member.logtext()
+    hog.close()
+    healthy(member)
