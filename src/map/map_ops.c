@@ -73,16 +73,14 @@ static void refuse(mg_req *r, const mg_kop *k)
 
 /* --- the put family -------------------------------------------------------- */
 
-typedef enum { ANSWER_OLD, ANSWER_EMPTY, ANSWER_NULL, ANSWER_TRUE } put_answer;
-
 typedef struct put_args {
     mg_bytes name, key, value;
     int64_t thread_id, ttl, max_idle, timeout;
     bool if_absent;
-    put_answer answer;
 } put_args;
 
-static void answer_put(mg_req *r, put_answer how, const mg_bytes *old, bool ok)
+/* The answer's shape follows from the request type. */
+static void answer_put(mg_req *r, const mg_bytes *old, bool ok)
 {
     switch (r->hdr.type) {
     case MG_MAP_PUT_REQ: mg_map_put_resp_encode(r->out, r->hdr.corr, old); break;
@@ -100,7 +98,6 @@ static void answer_put(mg_req *r, put_answer how, const mg_bytes *old, bool ok)
     case MG_MAP_TRY_PUT_REQ: mg_map_try_put_resp_encode(r->out, r->hdr.corr, ok); break;
     default: break;
     }
-    (void)how;
 }
 
 static void put_common(mg_req *r, const put_args *a)
@@ -112,7 +109,7 @@ static void put_common(mg_req *r, const put_args *a)
     if (gate == WAITING)
         return;
     if (gate == TIMED_OUT) {
-        answer_put(r, a->answer, NULL, false);
+        answer_put(r, NULL, false);
         return;
     }
     if (a->if_absent) {
@@ -120,7 +117,7 @@ static void put_common(mg_req *r, const put_args *a)
         if (live) {   /* existing value wins; the record counts as accessed */
             touch(&k, live);
             mg_bytes v = mg_entry_value_bytes(live);
-            answer_put(r, a->answer, &v, false);
+            answer_put(r, &v, false);
             return;
         }
     }
@@ -131,7 +128,7 @@ static void put_common(mg_req *r, const put_args *a)
         return;
     }
     mg_bytes oldv = old ? mg_entry_value_bytes(old) : (mg_bytes){NULL, 0};
-    answer_put(r, a->answer, old ? &oldv : NULL, true);
+    answer_put(r, old ? &oldv : NULL, true);
     mg_kop_publish(&k, old ? MG_EV_UPDATED : MG_EV_ADDED, &a->value, old ? &oldv : NULL);
     mg_kop_release(&k, old);
     mg_kop_evict_if_needed(&k, e);
@@ -140,56 +137,56 @@ static void put_common(mg_req *r, const put_args *a)
 void mg_map_put(mg_req *r)
 {
     DECODE(map_put, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, false, ANSWER_OLD});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, false});
 }
 
 void mg_map_put_with_max_idle(mg_req *r)
 {
     DECODE(map_put_with_max_idle, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, false, ANSWER_OLD});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, false});
 }
 
 void mg_map_put_transient(mg_req *r)
 {
     DECODE(map_put_transient, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, false, ANSWER_EMPTY});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, false});
 }
 
 void mg_map_put_transient_with_max_idle(mg_req *r)
 {
     DECODE(map_put_transient_with_max_idle, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, false, ANSWER_NULL});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, false});
 }
 
 void mg_map_set(mg_req *r)
 {
     DECODE(map_set, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, false, ANSWER_EMPTY});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, false});
 }
 
 void mg_map_set_with_max_idle(mg_req *r)
 {
     DECODE(map_set_with_max_idle, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, false, ANSWER_NULL});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, false});
 }
 
 void mg_map_put_if_absent(mg_req *r)
 {
     DECODE(map_put_if_absent, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, true, ANSWER_OLD});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, -1, -1, true});
 }
 
 void mg_map_put_if_absent_with_max_idle(mg_req *r)
 {
     DECODE(map_put_if_absent_with_max_idle, q);
-    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, true, ANSWER_OLD});
+    put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, q.ttl, q.max_idle, -1, true});
 }
 
 void mg_map_try_put(mg_req *r)
 {
     DECODE(map_try_put, q);
     put_common(r, &(put_args){q.name, q.key, q.value, q.thread_id, -1, -1,
-                              q.timeout < 0 ? -1 : q.timeout, false, ANSWER_TRUE});
+                              q.timeout < 0 ? -1 : q.timeout, false});
 }
 
 /* --- reads ----------------------------------------------------------------- */

@@ -132,8 +132,6 @@ mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition)
 
 void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b) { mg_handoff_deliver(from, to, b, false); }
 
-void mg_worker_send_answer(mg_worker *from, mg_conn_ref to, mg_buf *b) { mg_handoff_deliver(from, to, b, true); }
-
 /* --- fan-out -------------------------------------------------------------- */
 
 typedef struct fanout_task {

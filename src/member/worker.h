@@ -85,9 +85,6 @@ mg_worker *mg_worker_for_partition(mg_member *m, int32_t partition);
 /* Delivers finished bytes (a response or an event) to a connection on any
  * worker.  Takes ownership of *b's memory (leaves *b empty). */
 void mg_worker_send(mg_worker *from, mg_conn_ref to, mg_buf *b);
-/* The same for the answer to a request the connection handed to `from`
- * (sent even when empty: it also counts the request as finished). */
-void mg_worker_send_answer(mg_worker *from, mg_conn_ref to, mg_buf *b);
 
 /* Fan-out: run part() on every worker, then done() on the origin worker once
  * all parts finished.  `f` must stay valid until done() runs; done() frees it. */
