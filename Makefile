@@ -53,6 +53,10 @@ deps:
 run: deps build/memgrid
 	./build/memgrid
 
+# Three members on 127.0.0.1:5701-5703 (tools/cluster.sh); Ctrl-C stops them.
+cluster: build/memgrid
+	./tools/cluster.sh
+
 unit: $(UNIT_BINS)
 	@./tools/run-unit.sh $(UNIT_BINS)
 

@@ -5,6 +5,7 @@
 #include "client/client_service.h"
 #include "client/cluster_view.h"
 #include "member/member.h"
+#include "partition/topology.h"
 #include "proto/codecs/client_codecs.h"
 #include "proto/codecs/custom_codecs.h"
 
@@ -25,14 +26,15 @@ static void answer(mg_req *r, mg_member *m, uint8_t status)
 {
     static const mg_uuid null_uuid = {0, 0, true};
     bool ok = status == AUTHENTICATED;
+    const mg_topology *t = r->w->topo;
     mg_bytes version = ok ? (mg_bytes){(const uint8_t *)MG_HZ_COMPAT_VERSION, strlen(MG_HZ_COMPAT_VERSION)}
                           : (mg_bytes){(const uint8_t *)"", 0};
     mg_client_authentication_resp_encode(
-        r->out, r->hdr.corr, status, write_address, ok ? m : NULL, ok ? &m->uuid : &null_uuid,
-        ok ? 1 : 0xff, &version, ok ? m->partition_count : -1, ok ? &m->cluster_id : &null_uuid,
-        false, NULL, 0, NULL, ok ? m->member_list_version : 0, mg_cluster_view_write_members,
-        ok ? m : NULL, ok ? m->partition_table_version : 0, mg_cluster_view_write_partitions,
-        ok ? m : NULL, NULL, 0);
+        r->out, r->hdr.corr, status, write_address, ok ? m : NULL, ok ? &t->self : &null_uuid,
+        ok ? 1 : 0xff, &version, ok ? m->partition_count : -1, ok ? &t->list.cluster_id : &null_uuid,
+        false, NULL, 0, NULL, ok ? t->client_list_version : 0, mg_cluster_view_write_members,
+        ok ? t : NULL, ok ? t->client_table_version : 0, mg_cluster_view_write_partitions,
+        ok ? t : NULL, NULL, 0);
 }
 
 void mg_client_authenticate(mg_req *r)

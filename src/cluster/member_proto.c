@@ -352,7 +352,9 @@ int mg_mp_frame_size(const uint8_t *p, size_t len, size_t *frame_len)
     mg_bc_rd r;
     mg_bc_rd_init(&r, p + 8, 4);
     uint32_t body = mg_bc_u32(&r);
-    if (body > MG_MP_MAX_BODY)
+    /* Data-plane frames (data_proto.h) carry values and copies of
+     * partitions; membership frames stay small. */
+    if (body > (p[5] >= MG_MP_FIRST_DATA_TYPE ? MG_MP_MAX_DATA_BODY : MG_MP_MAX_BODY))
         return MG_MP_ETOOBIG;
     if (len - MG_MP_HEADER < body)
         return MG_MP_NEED_MORE;

@@ -96,6 +96,9 @@
 #define MG_MP_VERSION 1
 #define MG_MP_HEADER 12
 #define MG_MP_MAX_BODY (1u << 20)
+/* Types from 32 on are the data plane (data_proto.h): larger bodies. */
+#define MG_MP_FIRST_DATA_TYPE 32
+#define MG_MP_MAX_DATA_BODY (256u << 20)
 #define MG_MP_MAX_PARTITIONS 65536u
 #define MG_MP_MAX_REPLICAS 7
 #define MG_MP_NO_MEMBER 0xFF

@@ -535,3 +535,11 @@ bool mg_membership_has_quorum(const mg_membership *m)
             alive |= 1ULL << i;
     return mg_cl_quorum_of(m, alive);
 }
+
+bool mg_membership_is_leaving(const mg_membership *m, const mg_uuid *member)
+{
+    if (mg_uuid_eq(member, &m->self))
+        return m->leaving;
+    int i = mg_cl_list_find(&m->list, member);
+    return i >= 0 && m->peers[i].leaving;
+}

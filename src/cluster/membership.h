@@ -120,6 +120,10 @@ void mg_membership_leave(mg_membership *m);
  * when this member cannot publish now. */
 int mg_membership_publish_table(mg_membership *m, const mg_pt_table *t);
 
+/* Master only: `member` asked to leave gracefully (this member included)
+ * and is still in the list; a migration service moves its data away. */
+bool mg_membership_is_leaving(const mg_membership *m, const mg_uuid *member);
+
 mg_cl_state mg_membership_state(const mg_membership *m);
 const mg_uuid *mg_membership_self(const mg_membership *m);
 /* The installed list; NULL unless MEMBER. */

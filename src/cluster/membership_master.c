@@ -107,6 +107,33 @@ static int partial_split_victim(const mg_membership *m, int me, int64_t now)
     return victim;
 }
 
+/* True while the installed table still places a replica on list member k.
+ * With a migration service, a member that leaves gracefully is removed
+ * only once its data has moved elsewhere (the service leaves it out of its
+ * target tables); a silent one is removed at once. */
+static bool still_holds_data(const mg_membership *m, int k)
+{
+    if (!m->cfg.migrations_publish_tables || !m->table)
+        return false;
+    int me = mg_cl_self_index(m);
+    bool all_leaving = true;   /* then there is nowhere to move to */
+    for (int i = 0; i < m->list.count && all_leaving; i++)
+        all_leaving = i == me ? m->leaving : m->peers[i].leaving;
+    if (all_leaving)
+        return false;
+    int idx = -1;
+    for (int i = 0; i < m->table->nmembers; i++)
+        if (mg_uuid_eq(&m->table->members[i], &m->list.members[k].uuid))
+            idx = i;
+    if (idx < 0)
+        return false;
+    size_t n = (size_t)m->table->partitions * m->table->replicas;
+    for (size_t i = 0; i < n; i++)
+        if (m->table->slots[i] == (uint8_t)idx)
+            return true;
+    return false;
+}
+
 /* The member to remove next and why, or -1. */
 static int choose_removal(mg_membership *m, const char **why)
 {
@@ -118,7 +145,7 @@ static int choose_removal(mg_membership *m, const char **why)
             return k;
         }
     for (int k = 0; k < m->list.count; k++)
-        if (k != me && m->peers[k].leaving) {
+        if (k != me && m->peers[k].leaving && !still_holds_data(m, k)) {
             *why = "it asked to leave";
             return k;
         }
@@ -169,8 +196,9 @@ static void hand_over(mg_membership *m)
         next.master = next.members[succ].uuid;
         next.version = mg_cl_version((uint32_t)term, mg_cl_version_seq(m->list.version) + 1);
         mg_cl_list_remove_at(&next, me);
-        mg_cl_logf(m, MG_LOG_INFO, "leaving: handing mastership to %s", next.master.is_null ? "?" :
-                   m->list.members[succ].addr.host);
+        char to[MG_CL_ADDR_STR];
+        mg_cl_addr_format(&m->list.members[succ].addr, to);
+        mg_cl_logf(m, MG_LOG_INFO, "leaving: handing mastership to %s", to);
         mg_mp_msg msg;
         msg.type = MG_MP_MEMBER_LIST;
         msg.u.member_list.list = next;
@@ -233,8 +261,13 @@ void mg_cl_master_progress(mg_membership *m)
         publish_table_for_list(m);
     }
     if (m->leaving) {
-        hand_over(m);
-        return;
+        int me = mg_cl_self_index(m);
+        bool alone = m->list.count <= 1;
+        if (alone || me < 0 || !still_holds_data(m, me)) {
+            hand_over(m);
+            return;
+        }
+        /* our partitions move first; membership goes on meanwhile */
     }
     if (mg_cl_now(m) < m->changes_after)
         return;

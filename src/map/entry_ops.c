@@ -1,6 +1,7 @@
 /* entry_ops.c - the life of one entry. */
 #include "map/entry_ops.h"
 
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,8 @@
 #include "map/locks.h"
 #include "map/memory.h"
 #include "member/member.h"
+#include "partition/backup.h"
+#include "partition/topology.h"
 #include "util/clock.h"
 
 /* Victims one write may cost when it has to make room: enough for entries
@@ -64,6 +67,7 @@ static void remove_with_event(mg_worker *w, mg_map *map, int32_t p, mg_part *par
                               int32_t type)
 {
     mg_store_unlink_entry(part->store, e);
+    mg_backup_note_key(w, map, p, mg_entry_key(e), mg_entry_klen(e));   /* now absent */
     if (mg_listeners_any(w, map)) {
         mg_bytes key = mg_entry_key_bytes(e), old = mg_entry_value_bytes(e);
         mg_listeners_publish(w, map, p, type, &key, NULL, &old, 1);
@@ -133,7 +137,8 @@ static bool evict_local(mg_worker *w, mg_map *map, int32_t first, const mg_entry
         for (int32_t i = 0; i < nlocal && *budget > 0; i++) {
             int32_t p = w->idx + ((start + i) % nlocal) * T;
             mg_part *part = map->parts[p];
-            if (!part || mg_store_count(part->store) == 0)
+            /* backups are not evicted on their own: their primary says what goes */
+            if (!part || mg_store_count(part->store) == 0 || !mg_topology_is_primary(w->topo, p))
                 continue;
             skip_ctx sc = {part, protect};
             bool expired = false;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "member/member.h"
+#include "partition/topology.h"
 #include "proto/codecs/map_codecs.h"
 #include "util/alloc.h"
 
@@ -116,7 +117,7 @@ void mg_listeners_publish(mg_worker *w, const mg_map *map, int32_t partition, in
     mg_listener_list *l = list_of(w, (const uint8_t *)map->name, map->name_len, false);
     if (!l || l->n == 0)
         return;
-    const mg_uuid *member = &w->m->uuid;
+    const mg_uuid *member = &w->topo->self;
     mg_buf b;
     mg_buf_init(&b);
     for (size_t i = 0; i < l->n; i++) {

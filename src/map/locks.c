@@ -1,9 +1,11 @@
 /* locks.c - key locks, leases, and the requests parked behind them. */
 #include "map/locks.h"
 
+
 #include <string.h>
 
 #include "member/member.h"
+#include "partition/backup.h"
 #include "util/alloc.h"
 #include "util/rand.h"
 
@@ -74,6 +76,7 @@ static void rerun(mg_worker *w, mg_parked *p)
 static void lock_remove(mg_worker *w, mg_lock *l, bool wake)
 {
     mg_bmap_remove(&l->part->locks, LK(l->key), LKLEN(l->klen));
+    mg_backup_note_lock(w, l->map, l->partition, l->key, l->klen, NULL);
     uv_timer_stop(&l->lease);
     mg_parked *waiters = l->waiters;
     l->waiters = l->waiters_tail = NULL;
@@ -135,6 +138,7 @@ bool mg_lock_acquire(mg_worker *w, mg_map *map, int32_t p, mg_part *part, const 
     l->count++;
     l->reference_id = reference_id;
     set_lease(l, lease_ms);
+    mg_backup_note_lock(w, map, p, key, klen, l);
     return true;
 }
 
@@ -147,6 +151,8 @@ int mg_lock_release(mg_worker *w, mg_part *part, const uint8_t *key, size_t klen
     l->reference_id = reference_id;
     if (--l->count == 0)
         lock_remove(w, l, true);
+    else
+        mg_backup_note_lock(w, l->map, l->partition, key, klen, l);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "map/entry_ops.h"
 #include "map/locks.h"
 #include "member/member.h"
+#include "partition/topology.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 
@@ -114,6 +115,20 @@ static void drop_parts(mg_worker *w, mg_map *map, bool wake)
 
 void mg_map_drop_worker_parts(mg_worker *w, mg_map *map) { drop_parts(w, map, true); }
 
+void mg_map_drop_partition(mg_worker *w, int32_t p)
+{
+    size_t n;
+    mg_map **maps = mg_map_snapshot(w->m, &n);
+    for (size_t i = 0; i < n; i++) {
+        mg_part *part = maps[i]->parts[p];
+        if (part) {
+            maps[i]->parts[p] = NULL;
+            part_free(w, part, false);
+        }
+    }
+    free(maps);
+}
+
 void mg_map_free(mg_map *map)
 {
     free(map->name);
@@ -185,7 +200,8 @@ void mg_map_sweep(mg_worker *w)
         mg_map *map = maps[pos / per_map];
         int32_t p = w->idx + (int32_t)(pos % per_map) * T;
         mg_part *part = map->parts[p];
-        if (!part || mg_store_count(part->store) == 0)
+        /* a backup's entries expire when its primary says so */
+        if (!part || mg_store_count(part->store) == 0 || !mg_topology_is_primary(w->topo, p))
             continue;
         sweep_ctx sc = {.now = now, .part = part, .n = 0};
         size_t slice = budget < SWEEP_PER_PART ? budget : SWEEP_PER_PART;

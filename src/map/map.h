@@ -81,6 +81,9 @@ mg_map **mg_map_snapshot(mg_member *m, size_t *n);
 void mg_map_unregister(mg_member *m, mg_map *map);
 void mg_map_drop_worker_parts(mg_worker *w, mg_map *map);
 void mg_map_free(mg_map *map);
+/* Frees partition p of every map (p's worker): the member no longer holds
+ * a replica of it, or must take a fresh copy. */
+void mg_map_drop_partition(mg_worker *w, int32_t p);
 
 /* Background expiry, and eviction when the member nears its memory limit:
  * a bounded slice per tick on this worker's partitions. */

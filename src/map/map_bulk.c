@@ -5,15 +5,30 @@
  * answers are built without collecting pointers: each worker encodes its own
  * elements as frames into its slot, and the origin splices the slots between
  * the list's BEGIN and END frames.
+ *
+ * In a cluster every member takes only the partitions it is primary of, and
+ * the origin also sends the request to every other member (a BULK frame,
+ * cluster/data_proto.h).  Each runs it the same way on its primaries and
+ * returns its part (count, elements, frames: a BULK_RESULT) instead of an
+ * answer; the origin puts each part in a slot after its workers' and
+ * answers once all are in.  A member that does not answer within the
+ * backup timeout makes the request fail with RETRYABLE_HAZELCAST.
+ *
+ * Writes (putAll, clear, evictAll) are replicated to the backups but do not
+ * wait for their acknowledgement.
  */
 #include <string.h>
 
+#include "cluster/data_proto.h"
 #include "map/entry_ops.h"
 #include "map/expiry.h"
 #include "map/listeners.h"
 #include "map/locks.h"
 #include "map/map_service.h"
+#include "member/cluster.h"
 #include "member/member.h"
+#include "partition/backup.h"
+#include "partition/topology.h"
 #include "partition/partition_id.h"
 #include "proto/codecs/map_codecs.h"
 #include "proto/error.h"
@@ -24,8 +39,24 @@ typedef struct bulk bulk;
 typedef void (*bulk_part_fn)(mg_worker *w, bulk *b, mg_map *map, int slot);
 typedef void (*bulk_done_fn)(mg_worker *w, bulk *b, mg_map *map);
 
+struct mg_bulk_origin {
+    mg_uuid member;
+    uint64_t id;
+    int32_t worker;
+};
+
 struct bulk {
     mg_fanout f;
+    int nslots;           /* workers, then one per other member */
+    int remote_slots;     /* results received from other members */
+    int remote_expected;
+    bool local_done;
+    bool has_origin;      /* runs for another member: answer with the part */
+    bool abandoned;       /* already answered (timed out): drop when the workers finish */
+    struct mg_bulk_origin origin;
+    uint64_t id;          /* waiting for members: key of this worker's list */
+    int64_t deadline;
+    struct bulk *next_waiting;
     mg_req_hdr hdr;
     mg_conn_ref conn;
     bulk_part_fn part_fn;
@@ -49,13 +80,9 @@ static void bulk_part(mg_worker *w, mg_fanout *f)
     b->part_fn(w, b, map, w->idx);
 }
 
-static void bulk_done(mg_worker *w, mg_fanout *f)
+static void bulk_free(bulk *b)
 {
-    bulk *b = (bulk *)f;
-    mg_map *map = mg_map_lookup(w, b->name.ptr, b->name.len);
-    b->done_fn(w, b, map);
-    int n = w->m->nworkers;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < b->nslots; i++)
         mg_buf_free(&b->frames[i]);
     free(b->frames);
     free(b->counts);
@@ -63,12 +90,200 @@ static void bulk_done(mg_worker *w, mg_fanout *f)
     free(b);
 }
 
+/* This member's part, for the member that asked. */
+static void send_part(mg_worker *w, bulk *b)
+{
+    int64_t count = 0, elements = 0;
+    for (int i = 0; i < w->m->nworkers; i++) {
+        if (b->hdr.type == MG_MAP_PUT_ALL_REQ)
+            count = b->counts[i] > count ? b->counts[i] : count;   /* largest refusal */
+        else
+            count += b->counts[i];
+        elements += (int64_t)b->elements[i];
+    }
+    mg_buf out;
+    mg_buf_init(&out);
+    size_t start = mg_dp_begin(&out, MG_DP_BULK_RESULT, &w->topo->self);
+    mg_bc_put_u64(&out, b->origin.id);
+    mg_bc_put_u32(&out, (uint32_t)b->origin.worker);
+    mg_bc_put_i64(&out, count);
+    mg_bc_put_i64(&out, elements);
+    for (int i = 0; i < w->m->nworkers; i++)
+        mg_buf_append(&out, b->frames[i].data, b->frames[i].len);
+    mg_dp_end(&out, start);
+    mg_cluster_send(w, &b->origin.member, out.data, out.len);
+    mg_buf_free(&out);
+}
+
+static void bulk_finish(mg_worker *w, bulk *b)
+{
+    mg_map *map = mg_map_lookup(w, b->name.ptr, b->name.len);
+    b->done_fn(w, b, map);
+    bulk_free(b);
+}
+
+static void bulk_done(mg_worker *w, mg_fanout *f)
+{
+    bulk *b = (bulk *)f;
+    if (b->abandoned) {
+        bulk_free(b);
+        return;
+    }
+    if (b->has_origin) {
+        send_part(w, b);
+        bulk_free(b);
+        return;
+    }
+    b->local_done = true;
+    if (b->remote_slots < b->remote_expected)
+        return;   /* on the waiting list until the other members answered */
+    bulk_finish(w, b);
+}
+
+static void unwait(mg_worker *w, bulk *b)
+{
+    for (bulk **pp = &w->bulk_waiting; *pp; pp = &(*pp)->next_waiting)
+        if (*pp == b) {
+            *pp = b->next_waiting;
+            return;
+        }
+}
+
+/* Starts the local fan-out, and in a cluster sends the request to the
+ * other members.  `one`: the only worker with work (-1: all). */
+static void bulk_launch(mg_worker *w, bulk *b, int one)
+{
+    const mg_topology *t = w->topo;
+    if (!b->has_origin && t && t->is_member && t->list.count > 1) {
+        b->id = ++w->bulk_next_id;
+        b->deadline = mg_clock_mono_ns() / 1000000 + w->m->cfg.backup_timeout_millis;
+        mg_buf out;
+        mg_buf_init(&out);
+        size_t start = mg_dp_begin(&out, MG_DP_BULK, &t->self);
+        mg_bc_put_u64(&out, b->id);
+        mg_bc_put_u32(&out, (uint32_t)w->idx);
+        mg_buf_append(&out, b->msg, b->len);
+        mg_dp_end(&out, start);
+        for (int i = 0; i < t->list.count; i++) {
+            if (mg_uuid_eq(&t->list.members[i].uuid, &t->self))
+                continue;
+            mg_cluster_send(w, &t->list.members[i].uuid, out.data, out.len);
+            b->remote_expected++;
+        }
+        mg_buf_free(&out);
+        b->next_waiting = w->bulk_waiting;
+        w->bulk_waiting = b;
+        one = -1;   /* keys of other members' partitions may be ours after all */
+    }
+    if (one >= 0)
+        mg_fanout_start_one(w, &b->f, one);
+    else
+        mg_fanout_start(w, &b->f);
+}
+
+static void retryable_answer(mg_worker *w, bulk *b, const char *why)
+{
+    mg_buf out;
+    mg_buf_init(&out);
+    mg_proto_error_encode(&out, b->hdr.corr, MG_ERR_RETRYABLE_HAZELCAST,
+                          "com.hazelcast.spi.exception.RetryableHazelcastException", why);
+    mg_worker_send(w, b->conn, &out);
+    mg_buf_free(&out);
+}
+
+void mg_map_bulk_on_result(mg_worker *w, const mg_dp_frame *f)
+{
+    mg_bc_rd rd = f->body;
+    uint64_t id = mg_bc_u64(&rd);
+    mg_bc_u32(&rd);
+    int64_t count = mg_bc_i64(&rd);
+    int64_t elements = mg_bc_i64(&rd);
+    size_t n = mg_bc_left(&rd);
+    const uint8_t *frames = mg_bc_take(&rd, n);
+    if (rd.bad)
+        return;
+    bulk *b = w->bulk_waiting;
+    while (b && b->id != id)
+        b = b->next_waiting;
+    if (!b || b->remote_slots >= b->remote_expected)
+        return;   /* timed out already */
+    int slot = w->m->nworkers + b->remote_slots++;
+    b->counts[slot] = count;
+    b->elements[slot] = (size_t)elements;
+    mg_buf_append(&b->frames[slot], frames, n);
+    if (b->remote_slots == b->remote_expected) {
+        unwait(w, b);
+        if (b->local_done)
+            bulk_finish(w, b);
+    }
+}
+
+void mg_map_bulk_on_request(mg_worker *w, const mg_dp_frame *f)
+{
+    mg_bc_rd rd = f->body;
+    struct mg_bulk_origin origin = {.member = f->sender};
+    origin.id = mg_bc_u64(&rd);
+    origin.worker = (int32_t)mg_bc_u32(&rd);
+    size_t len = mg_bc_left(&rd);
+    const uint8_t *msg = mg_bc_take(&rd, len);
+    if (rd.bad)
+        return;
+    mg_req r = {.w = w, .msg = msg, .len = len, .partition = -1, .bulk_origin = &origin,
+                .conn = {.remote = true, .via = f->sender}};
+    mg_rd frd;
+    mg_frame first;
+    mg_rd_init(&frd, msg, len);
+    if (mg_rd_request_header(&frd, &r.hdr, &first) != 0)
+        return;
+    const mg_handler *h = mg_dispatch_find(r.hdr.type);
+    /* only the whole-map operations that fan out through bulk_new */
+    switch (r.hdr.type) {
+    case MG_MAP_SIZE_REQ: case MG_MAP_IS_EMPTY_REQ: case MG_MAP_CLEAR_REQ: case MG_MAP_EVICT_ALL_REQ:
+    case MG_MAP_KEY_SET_REQ: case MG_MAP_VALUES_REQ: case MG_MAP_ENTRY_SET_REQ:
+    case MG_MAP_CONTAINS_VALUE_REQ: case MG_MAP_GET_ALL_REQ: case MG_MAP_PUT_ALL_REQ:
+        break;
+    default:
+        return;
+    }
+    mg_buf scratch;   /* a malformed request answers here: dropped, the origin times out */
+    mg_buf_init(&scratch);
+    r.out = &scratch;
+    h->fn(&r);
+    mg_buf_free(&scratch);
+}
+
+void mg_map_bulk_tick(mg_worker *w)
+{
+    int64_t now = mg_clock_mono_ns() / 1000000;
+    bulk **pp = &w->bulk_waiting;
+    while (*pp) {
+        bulk *b = *pp;
+        if (now < b->deadline) {
+            pp = &b->next_waiting;
+            continue;
+        }
+        *pp = b->next_waiting;
+        retryable_answer(w, b, "a member did not answer its part of the request in time");
+        b->remote_expected = b->remote_slots = 0;
+        if (b->local_done)
+            bulk_free(b);
+        else
+            b->abandoned = true;   /* answered: the workers' parts are dropped when done */
+    }
+}
+
 /* Copies the request so that every worker can read it after the connection's
  * input buffer has moved on. */
 static bulk *bulk_new(mg_req *r, bulk_part_fn part, bulk_done_fn done)
 {
-    int n = r->w->m->nworkers;
+    const mg_topology *t = r->w->topo;
+    int n = r->w->m->nworkers + (!r->bulk_origin && t && t->is_member ? t->list.count : 0);
     bulk *b = mg_xcalloc(1, sizeof *b + r->len);
+    b->nslots = n;
+    if (r->bulk_origin) {
+        b->has_origin = true;
+        b->origin = *r->bulk_origin;
+    }
     memcpy(b->msg, r->msg, r->len);
     b->len = r->len;
     b->hdr = r->hdr;
@@ -104,14 +319,17 @@ static void reply(mg_worker *w, bulk *b, mg_buf *out)
     mg_worker_send(w, b->conn, out);
 }
 
+/* The partitions this worker holds as primary; backups are counted by
+ * their primaries only. */
 #define FOR_OWN_PARTS(w, map, p, part)                                               \
     for (int32_t p = (w)->idx; p < (map)->partition_count; p += (w)->m->nworkers)    \
-        for (mg_part *part = (map)->parts[p]; part; part = NULL)
+        for (mg_part *part = (map)->parts[p]; part && mg_topology_is_primary((w)->topo, p); part = NULL)
 
 static int64_t sum_counts(mg_worker *w, const bulk *b)
 {
+    (void)w;
     int64_t s = 0;
-    for (int i = 0; i < w->m->nworkers; i++)
+    for (int i = 0; i < b->nslots; i++)
         s += b->counts[i];
     return s;
 }
@@ -149,7 +367,7 @@ void mg_map_size(mg_req *r)
     }
     bulk *b = bulk_new(r, count_part, size_done);
     b->name = rebase(r, b, q.name);
-    mg_fanout_start(r->w, &b->f);
+    bulk_launch(r->w, b, -1);
 }
 
 void mg_map_is_empty(mg_req *r)
@@ -161,7 +379,7 @@ void mg_map_is_empty(mg_req *r)
     }
     bulk *b = bulk_new(r, count_part, size_done);
     b->name = rebase(r, b, q.name);
-    mg_fanout_start(r->w, &b->f);
+    bulk_launch(r->w, b, -1);
 }
 
 /* --- clear / evictAll ----------------------------------------------------------- */
@@ -181,7 +399,10 @@ static void clear_part(mg_worker *w, bulk *b, mg_map *map, int slot)
     int64_t n = 0;
     FOR_OWN_PARTS(w, map, p, part) {
         clear_ctx cc = {part};
-        n += (int64_t)mg_store_remove_if(part->store, unlocked, NULL, &cc);
+        size_t removed = mg_store_remove_if(part->store, unlocked, NULL, &cc);
+        if (removed)
+            mg_backup_note_clear(w, map, p);
+        n += (int64_t)removed;
     }
     b->counts[slot] = n;
     if (b->hdr.type == MG_MAP_EVICT_ALL_REQ)
@@ -215,7 +436,7 @@ void mg_map_clear(mg_req *r)
     }
     bulk *b = bulk_new(r, clear_part, clear_done);
     b->name = rebase(r, b, q.name);
-    mg_fanout_start(r->w, &b->f);
+    bulk_launch(r->w, b, -1);
 }
 
 void mg_map_evict_all(mg_req *r)
@@ -227,7 +448,7 @@ void mg_map_evict_all(mg_req *r)
     }
     bulk *b = bulk_new(r, clear_part, clear_done);
     b->name = rebase(r, b, q.name);
-    mg_fanout_start(r->w, &b->f);
+    bulk_launch(r->w, b, -1);
 }
 
 /* --- keySet / values / entrySet ------------------------------------------------- */
@@ -270,7 +491,8 @@ static void splice_list(mg_worker *w, bulk *b, uint32_t resp_type, mg_buf *out)
     mg_wr_init(&wr, out);
     mg_wr_response(&wr, resp_type, b->hdr.corr, 0);
     mg_wr_begin(&wr);
-    for (int i = 0; i < w->m->nworkers; i++)
+    (void)w;
+    for (int i = 0; i < b->nslots; i++)
         mg_buf_append(out, b->frames[i].data, b->frames[i].len);
     mg_wr_end_ds(&wr);
     mg_wr_end(&wr);
@@ -290,7 +512,7 @@ static void list_op(mg_req *r, mg_bytes name)
 {
     bulk *b = bulk_new(r, list_part, list_done);
     b->name = rebase(r, b, name);
-    mg_fanout_start(r->w, &b->f);
+    bulk_launch(r->w, b, -1);
 }
 
 #define NAME_ONLY(fn, codec)                                       \
@@ -358,7 +580,7 @@ void mg_map_contains_value(mg_req *r)
     bulk *b = bulk_new(r, cv_part, cv_done);
     b->name = rebase(r, b, q.name);
     b->arg = rebase(r, b, q.value);
-    mg_fanout_start(r->w, &b->f);
+    bulk_launch(r->w, b, -1);
 }
 
 /* --- getAll / putAll ---------------------------------------------------------------- */
@@ -368,7 +590,7 @@ static bool own_key(mg_worker *w, mg_bytes key, int32_t *p)
     if (key.len < 8)
         return false;
     *p = mg_partition_of(key.ptr, key.len, w->m->partition_count);
-    return *p % w->m->nworkers == w->idx;
+    return *p % w->m->nworkers == w->idx && mg_topology_is_primary(w->topo, *p);
 }
 
 /* Clients send one PutAll / GetAll per partition, so a batch usually lives on
@@ -395,11 +617,7 @@ static int single_worker(mg_worker *w, mg_list l, int stride)
 
 static void bulk_start(mg_worker *w, bulk *b, int stride)
 {
-    int one = single_worker(w, b->list, stride);
-    if (one >= 0)
-        mg_fanout_start_one(w, &b->f, one);
-    else
-        mg_fanout_start(w, &b->f);
+    bulk_launch(w, b, single_worker(w, b->list, stride));
 }
 
 static void get_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
@@ -464,6 +682,7 @@ static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
             mg_kop_publish(&k, MG_EV_ADDED, &value, NULL);
         }
         mg_kop_release(&k, old);
+        mg_backup_note_key(w, map, p, key.ptr, key.len);
         mg_kop_evict_if_needed(&k, e);
     }
 }
@@ -473,7 +692,7 @@ static void empty_done(mg_worker *w, bulk *b, mg_map *map)
     mg_buf out;
     mg_buf_init(&out);
     int64_t refused = 0;
-    for (int i = 0; i < w->m->nworkers; i++)
+    for (int i = 0; i < b->nslots; i++)
         if (b->counts[i] > refused)
             refused = b->counts[i];
     if (refused > 0) {

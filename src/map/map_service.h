@@ -52,6 +52,14 @@ void mg_map_add_entry_listener_to_key(mg_req *r);
 void mg_map_remove_entry_listener(mg_req *r);
 /* Client.DestroyProxy of a map: drops data, locks and listeners everywhere,
  * then calls answer() to build the reply. */
+/* Whole-map operations across members (map_bulk.c): a member runs them on
+ * its own primary partitions for another member and answers with its part. */
+struct mg_dp_frame;
+void mg_map_bulk_on_request(mg_worker *w, const struct mg_dp_frame *f);
+void mg_map_bulk_on_result(mg_worker *w, const struct mg_dp_frame *f);
+/* Periodic: whole-map requests whose members did not all answer in time. */
+void mg_map_bulk_tick(mg_worker *w);
+
 void mg_map_destroy_then(mg_req *r, const uint8_t *name, size_t len,
                          void (*answer)(mg_buf *out, int64_t corr));
 

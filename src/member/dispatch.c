@@ -10,6 +10,8 @@
 #include "member/handoff.h"
 #include "member/member.h"
 #include "net/conn.h"
+#include "partition/backup.h"
+#include "partition/forward.h"
 #include "partition/partition_id.h"
 #include "proto/codecs/client_codecs.h"
 #include "proto/codecs/map_codecs.h"
@@ -21,8 +23,10 @@
  * method id.  Requests always have a zero low byte. */
 #define SLOT(type) ((((type) >> 16) & 0xff) * 256 + (((type) >> 8) & 0xff))
 #define NSERVICES 2
-#define CONN(t, f) [SLOT(t)] = {t, MG_ROUTE_CONN, f, #t}
-#define KEY(t, f) [SLOT(t)] = {t, MG_ROUTE_KEY, f, #t}
+#define CONN(t, f) [SLOT(t)] = {t, MG_ROUTE_CONN, 0, f, #t}
+#define KEY(t, f) [SLOT(t)] = {t, MG_ROUTE_KEY, 0, f, #t}
+#define KEYW(t, f) [SLOT(t)] = {t, MG_ROUTE_KEY, MG_WRITES_ENTRY, f, #t}
+#define KEYL(t, f) [SLOT(t)] = {t, MG_ROUTE_KEY, MG_WRITES_LOCK, f, #t}
 
 static const mg_handler handlers[NSERVICES * 256] = {
     /* Client service: connection-level */
@@ -38,31 +42,31 @@ static const mg_handler handlers[NSERVICES * 256] = {
     CONN(MG_CLIENT_TRIGGER_PARTITION_ASSIGNMENT_REQ, mg_client_trigger_partition_assignment),
 
     /* Map service: one key, run where the key's partition lives */
-    KEY(MG_MAP_PUT_REQ, mg_map_put),
+    KEYW(MG_MAP_PUT_REQ, mg_map_put),
     KEY(MG_MAP_GET_REQ, mg_map_get),
-    KEY(MG_MAP_REMOVE_REQ, mg_map_remove),
-    KEY(MG_MAP_REPLACE_REQ, mg_map_replace),
-    KEY(MG_MAP_REPLACE_IF_SAME_REQ, mg_map_replace_if_same),
+    KEYW(MG_MAP_REMOVE_REQ, mg_map_remove),
+    KEYW(MG_MAP_REPLACE_REQ, mg_map_replace),
+    KEYW(MG_MAP_REPLACE_IF_SAME_REQ, mg_map_replace_if_same),
     KEY(MG_MAP_CONTAINS_KEY_REQ, mg_map_contains_key),
-    KEY(MG_MAP_REMOVE_IF_SAME_REQ, mg_map_remove_if_same),
-    KEY(MG_MAP_DELETE_REQ, mg_map_delete),
-    KEY(MG_MAP_TRY_REMOVE_REQ, mg_map_try_remove),
-    KEY(MG_MAP_TRY_PUT_REQ, mg_map_try_put),
-    KEY(MG_MAP_PUT_TRANSIENT_REQ, mg_map_put_transient),
-    KEY(MG_MAP_PUT_IF_ABSENT_REQ, mg_map_put_if_absent),
-    KEY(MG_MAP_SET_REQ, mg_map_set),
-    KEY(MG_MAP_LOCK_REQ, mg_map_lock),
-    KEY(MG_MAP_TRY_LOCK_REQ, mg_map_try_lock),
+    KEYW(MG_MAP_REMOVE_IF_SAME_REQ, mg_map_remove_if_same),
+    KEYW(MG_MAP_DELETE_REQ, mg_map_delete),
+    KEYW(MG_MAP_TRY_REMOVE_REQ, mg_map_try_remove),
+    KEYW(MG_MAP_TRY_PUT_REQ, mg_map_try_put),
+    KEYW(MG_MAP_PUT_TRANSIENT_REQ, mg_map_put_transient),
+    KEYW(MG_MAP_PUT_IF_ABSENT_REQ, mg_map_put_if_absent),
+    KEYW(MG_MAP_SET_REQ, mg_map_set),
+    KEYL(MG_MAP_LOCK_REQ, mg_map_lock),
+    KEYL(MG_MAP_TRY_LOCK_REQ, mg_map_try_lock),
     KEY(MG_MAP_IS_LOCKED_REQ, mg_map_is_locked),
-    KEY(MG_MAP_UNLOCK_REQ, mg_map_unlock),
-    KEY(MG_MAP_FORCE_UNLOCK_REQ, mg_map_force_unlock),
+    KEYL(MG_MAP_UNLOCK_REQ, mg_map_unlock),
+    KEYL(MG_MAP_FORCE_UNLOCK_REQ, mg_map_force_unlock),
     KEY(MG_MAP_GET_ENTRY_VIEW_REQ, mg_map_get_entry_view),
-    KEY(MG_MAP_EVICT_REQ, mg_map_evict),
-    KEY(MG_MAP_SET_TTL_REQ, mg_map_set_ttl),
-    KEY(MG_MAP_PUT_WITH_MAX_IDLE_REQ, mg_map_put_with_max_idle),
-    KEY(MG_MAP_PUT_TRANSIENT_WITH_MAX_IDLE_REQ, mg_map_put_transient_with_max_idle),
-    KEY(MG_MAP_PUT_IF_ABSENT_WITH_MAX_IDLE_REQ, mg_map_put_if_absent_with_max_idle),
-    KEY(MG_MAP_SET_WITH_MAX_IDLE_REQ, mg_map_set_with_max_idle),
+    KEYW(MG_MAP_EVICT_REQ, mg_map_evict),
+    KEYW(MG_MAP_SET_TTL_REQ, mg_map_set_ttl),
+    KEYW(MG_MAP_PUT_WITH_MAX_IDLE_REQ, mg_map_put_with_max_idle),
+    KEYW(MG_MAP_PUT_TRANSIENT_WITH_MAX_IDLE_REQ, mg_map_put_transient_with_max_idle),
+    KEYW(MG_MAP_PUT_IF_ABSENT_WITH_MAX_IDLE_REQ, mg_map_put_if_absent_with_max_idle),
+    KEYW(MG_MAP_SET_WITH_MAX_IDLE_REQ, mg_map_set_with_max_idle),
 
     /* Map service: many keys or the whole map, fanned out from here */
     CONN(MG_MAP_PUT_ALL_REQ, mg_map_put_all),
@@ -115,13 +119,31 @@ void mg_dispatch_execute(mg_worker *w, const mg_handler *h, mg_req *r)
 {
     mg_buf scratch;
     mg_buf_init(&scratch);
-    mg_conn *c = r->conn.worker == w->idx ? mg_conn_lookup(w, r->conn.id) : NULL;
+    mg_conn *c = !r->conn.remote && r->conn.worker == w->idx ? mg_conn_lookup(w, r->conn.id) : NULL;
     r->w = w;
     r->local = c;
+    /* A write whose synchronous backups must acknowledge it first keeps its
+     * answer aside (partition/backup.h). */
+    bool may_hold = r->partition >= 0 && h->writes && mg_backup_has_sync(w, r->partition);
     /* On the connection's own worker the answer goes straight to its output. */
-    r->out = c ? mg_conn_out(c) : &scratch;
-    h->fn(r);
-    if (!c) {
+    r->out = c && !may_hold ? mg_conn_out(c) : &scratch;
+    bool run = r->partition < 0 || r->parked || mg_forward_route(w, h, r, c);
+    if (run) {
+        uint64_t seq0 = r->partition >= 0 ? mg_backup_seq(w, r->partition) : 0;
+        h->fn(r);
+        if (h->writes == MG_WRITES_ENTRY && !r->suspended)
+            mg_backup_after_write(w, r);
+        uint64_t seq1 = r->partition >= 0 ? mg_backup_seq(w, r->partition) : 0;
+        r->repl_seq = seq1 > seq0 ? seq1 : 0;   /* records this request made (entry or lock) */
+    }
+    if (may_hold && !r->suspended && mg_backup_hold(w, r, &scratch)) {
+        mg_buf_free(&scratch);
+        return;   /* answered when the backups acknowledge */
+    }
+    if (c) {
+        if (scratch.len)
+            mg_buf_append(mg_conn_out(c), scratch.data, scratch.len);
+    } else {
         /* A parked request answers later, from wherever its wait ends. */
         mg_handoff_deliver(w, r->conn, &scratch, r->handed_over && !r->suspended);
     }

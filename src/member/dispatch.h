@@ -34,16 +34,20 @@ typedef struct mg_req {
     mg_conn *local;          /* the connection, when running on its worker */
     mg_parked *parked;       /* set when re-run from a wait queue */
     bool suspended;          /* the handler parked the request: no answer yet */
+    uint64_t repl_seq;
+    const struct mg_bulk_origin *bulk_origin;   /* a whole-map request run for another member (map_bulk.c) */       /* replication number of its write, 0 = none (partition/backup.h) */
     bool timed_out;          /* re-run because its wait deadline passed */
     bool handed_over;        /* came from another worker's connection (counted there) */
 } mg_req;
 
 typedef void (*mg_handler_fn)(mg_req *r);
+enum { MG_WRITES_NONE = 0, MG_WRITES_ENTRY = 1, MG_WRITES_LOCK = 2 };
 typedef enum { MG_ROUTE_CONN, MG_ROUTE_KEY } mg_route;
 
 typedef struct mg_handler {
     uint32_t type;
     mg_route route;
+    uint8_t writes;          /* MG_WRITES_*: what it may change, replicated to the backups */
     mg_handler_fn fn;
     const char *name;
 } mg_handler;

@@ -5,6 +5,7 @@
 
 #include "member/member.h"
 #include "net/conn.h"
+#include "partition/forward.h"
 #include "util/alloc.h"
 
 enum { REC_REQUEST = 1, REC_DELIVER = 2 };
@@ -64,7 +65,10 @@ static void deliver(mg_worker *w, uint64_t conn_id, const uint8_t *p, size_t n, 
 
 void mg_handoff_deliver(mg_worker *from, mg_conn_ref to, mg_buf *b, bool answers_remote)
 {
-    if (to.worker == from->idx) {
+    if (to.remote) {   /* a forwarded request: the answer goes back to its member */
+        if (b->len)
+            mg_forward_answer(from, to, b->data, b->len);
+    } else if (to.worker == from->idx) {
         deliver(from, to.id, b->data, b->len, answers_remote);
     } else if (b->len || answers_remote) {
         mg_handoff_rec rec = {.kind = REC_DELIVER, .len = (uint32_t)b->len, .conn_id = to.id,

@@ -9,6 +9,7 @@
 #include "map/listeners.h"
 #include "map/map.h"
 #include "map/memory.h"
+#include "member/cluster.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "util/alloc.h"
@@ -57,11 +58,6 @@ int mg_member_create(const mg_member_options *opts, mg_member **out)
     m->max_message = m->cfg.client_max_message_bytes;
     m->memory = mg_memory_new(m->cfg.memory_max_bytes > 0 ? m->cfg.memory_max_bytes : mg_memory_default_limit(),
                               workers);
-    uint64_t rng = mg_rand_seed();
-    m->uuid = mg_uuid_random(&rng);
-    m->cluster_id = mg_uuid_random(&rng);
-    m->member_list_version = 1;
-    m->partition_table_version = 1;
     m->listen_fd = -1;
     pthread_mutex_init(&m->maps_lock, NULL);
     pthread_mutex_init(&m->clients_lock, NULL);
@@ -94,15 +90,15 @@ int mg_member_start(mg_member *m)
             return MG_ESYS;
     }
     mg_listener_start(&m->workers[0]);   /* before the loop runs: no race */
+    m->cluster = mg_cluster_new(m);
+    mg_cluster_start(m->cluster);        /* likewise: its timer and links are worker 0's */
     for (int i = 0; i < m->nworkers; i++) {
         if (mg_worker_run(&m->workers[i]) != 0)
             return MG_ESYS;
     }
-    char id[37];
-    mg_uuid_format(&m->uuid, id);
     double ms = (double)(mg_clock_mono_ns() - m->started_mono_ns) / 1e6;
-    MG_INFO(&m->log, "member %s of cluster '%s' listening on %s:%d with %d workers, %d partitions "
-            "(config: %s; ready in %.1f ms)", id, m->cfg.cluster_name, m->host, m->port, m->nworkers,
+    MG_INFO(&m->log, "member of cluster '%s' listening on %s:%d with %d workers, %d partitions "
+            "(config: %s; started in %.1f ms)", m->cfg.cluster_name, m->host, m->port, m->nworkers,
             m->partition_count, m->cfg.source_path ? m->cfg.source_path : "built-in defaults", ms);
     MG_INFO(&m->log, "memory limit for map data: %lld MiB (%s)", (long long)(m->memory->limit >> 20),
             m->cfg.memory_max_bytes > 0 ? "memgrid.memory.max-size"
@@ -131,6 +127,8 @@ static void run_stop(mg_worker *w, mg_task *t)
         mg_conn_close_all(w);
         return;
     }
+    if (w->idx == 0)
+        mg_cluster_stop(w);
     uv_timer_stop(&w->sweep);
     mg_map_worker_release(w);
     mg_listeners_free(w);
@@ -152,6 +150,10 @@ void mg_member_stop(mg_member *m)
     if (!m->workers || atomic_exchange(&m->stopping, true))
         return;
     MG_INFO(&m->log, "stopping");
+    /* Hand the partitions over first: the backups take them, and the
+     * clients follow the new table (bounded, then we stop anyway). */
+    if (!mg_cluster_leave(m, 60000))
+        MG_WARN(&m->log, "the cluster did not confirm the leave in 60 s; stopping anyway");
     post_phase(m, 1);
     /* bounded wait for quiet: every task posted before or by phase 1 has run */
     for (int i = 0; i < 2000 && atomic_load(&m->tasks_in_flight) > 0; i++)
@@ -171,6 +173,7 @@ void mg_member_destroy(mg_member *m)
         return;
     mg_member_stop(m);
     free(m->workers);
+    mg_cluster_free(m->cluster);
     mg_map_registry_free(m);
     mg_memory_free(m->memory);   /* after every store: entries live in its heaps */
     mg_bmap_free(&m->clients);

@@ -28,8 +28,6 @@
 struct mg_member {
     mg_config cfg;
     mg_log log;
-    mg_uuid uuid;
-    mg_uuid cluster_id;
     char host[64];           /* address clients dial */
     int port;
     int32_t partition_count;
@@ -48,8 +46,8 @@ struct mg_member {
     pthread_mutex_t clients_lock;   /* guards clients */
     mg_bmap clients;                /* client uuid (16 bytes) -> connection count (uintptr_t) */
 
-    int32_t member_list_version;
-    int32_t partition_table_version;
+    struct mg_cluster *cluster;  /* membership, links, migration: worker 0 (member/cluster.h) */
+    atomic_bool left;            /* a graceful leave finished (cluster.c) */
 
     atomic_long tasks_in_flight;  /* posted and not yet run: lets stop wait for quiet */
     atomic_bool stopping;

@@ -4,6 +4,11 @@
 #include <string.h>
 
 #include "map/map.h"
+#include "map/map_service.h"
+#include "member/cluster.h"
+#include "partition/backup.h"
+#include "partition/forward.h"
+#include "partition/topology.h"
 #include "member/handoff.h"
 #include "member/member.h"
 #include "net/conn.h"
@@ -36,13 +41,19 @@ static void drain_inbox(uv_async_t *a)
  * then write what it produced for our connections. */
 static void on_check(uv_check_t *h)
 {
-    mg_handoff_flush(h->data);
-    mg_conn_flush_all(h->data);
+    mg_worker *w = h->data;
+    mg_backup_flush(w);    /* replication records of this turn, before anything they answer */
+    mg_cluster_flush(w);
+    mg_handoff_flush(w);
+    mg_conn_flush_all(w);
 }
 
 static void on_sweep(uv_timer_t *t)
 {
-    mg_map_sweep(t->data);
+    mg_worker *w = t->data;
+    mg_map_sweep(w);
+    mg_backup_tick(w);
+    mg_map_bulk_tick(w);
 }
 
 int mg_worker_init(mg_worker *w, mg_member *m, int idx)
@@ -66,6 +77,8 @@ int mg_worker_init(mg_worker *w, mg_member *m, int idx)
     w->sweep.data = w;
     uv_timer_start(&w->sweep, on_sweep, MG_SWEEP_INTERVAL_MS, MG_SWEEP_INTERVAL_MS);
     w->outbox = mg_xcalloc((size_t)m->nworkers, sizeof *w->outbox);
+    mg_buf_init(&w->cluster_out);
+    mg_backup_worker_init(w);
     return 0;
 }
 
@@ -97,6 +110,11 @@ void mg_worker_join(mg_worker *w)
     mg_bmap_free(&w->map_cache);
     mg_bmap_free(&w->listeners);
     mg_handoff_free(w);
+    mg_backup_worker_free(w);
+    mg_forward_free(w);
+    mg_topology_unref(w->topo);
+    w->topo = NULL;
+    mg_buf_free(&w->cluster_out);
     free(w->conns);
     free(w->conn_gen);
     pthread_mutex_destroy(&w->inbox_lock);

@@ -24,12 +24,15 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "proto/frame.h"
 #include "util/bmap.h"
 #include "util/buf.h"
 
 typedef struct mg_member mg_member;
 typedef struct mg_worker mg_worker;
 typedef struct mg_conn mg_conn;
+typedef struct mg_topology mg_topology;
+typedef struct mg_repl mg_repl;
 
 /* A unit of work posted to a worker.  Concrete tasks embed this first. */
 typedef struct mg_task {
@@ -41,6 +44,9 @@ typedef struct mg_task {
 typedef struct mg_conn_ref {
     int worker;
     uint64_t id;
+    bool remote;     /* a connection of member `via`: the request was forwarded */
+    int via_worker;  /* the worker of `via` that forwarded it (its answer goes there) */
+    mg_uuid via;
 } mg_conn_ref;
 
 struct mg_worker {
@@ -70,6 +76,13 @@ struct mg_worker {
     size_t sweep_map_pos;        /* expiry sweep position */
     uint64_t rng;
     bool stopping;
+
+    mg_topology *topo;           /* this worker's snapshot of list and table (partition/topology.h) */
+    mg_repl *repl;               /* replication state of its partitions (partition/backup.h) */
+    mg_buf cluster_out;
+    struct mg_forwarded *forwarded;   /* requests sent to other members, not answered yet (forward.c) */
+    struct bulk *bulk_waiting;   /* whole-map requests waiting for other members (map_bulk.c) */
+    uint64_t bulk_next_id;          /* frames for other members, handed to worker 0 per turn */
 };
 
 int mg_worker_init(mg_worker *w, mg_member *m, int idx);

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "client/client_service.h"
+#include "cluster/member_proto.h"
+#include "member/cluster.h"
 #include "member/dispatch.h"
 #include "member/member.h"
 #include "proto/error.h"
@@ -230,6 +232,17 @@ void mg_conn_close(mg_conn *c, const char *why)
     really_close(c);
 }
 
+void mg_conn_release_held(mg_worker *w)
+{
+    for (size_t i = 0; i < w->nconn_slots; i++) {
+        mg_conn *c = w->conns[i];
+        if (c && c->held) {
+            c->held = false;
+            maybe_resume(c);
+        }
+    }
+}
+
 void mg_conn_close_all(mg_worker *w)
 {
     for (size_t i = 0; i < w->nconn_slots; i++)
@@ -308,20 +321,58 @@ static size_t discard(mg_conn *c, size_t off)
     return off;
 }
 
+/* Frames of another member's link, to the cluster service. */
+static size_t peer_input(mg_conn *c, size_t off)
+{
+    while (c->state == MG_CONN_PEER && off < c->in.len) {
+        size_t flen = 0;
+        int rc = mg_mp_frame_size(c->in.data + off, c->in.len - off, &flen);
+        if (rc == MG_MP_NEED_MORE)
+            break;
+        if (rc < 0 || mg_cluster_receive(c->w, c->in.data + off, flen) < 0) {
+            char why[96];
+            snprintf(why, sizeof why, "member protocol: %s", rc < 0 ? mg_mp_strerror(rc) : "refused frame");
+            mg_conn_close(c, why);
+            return off;
+        }
+        off += flen;
+    }
+    return off;
+}
+
+static bool member_ready(const mg_worker *w) { return w->topo && w->topo->is_member; }
+
 static void process_input(mg_conn *c)
 {
     size_t off = 0;
     if (c->state == MG_CONN_PREFACE) {
-        if (c->in.len < 3)
-            return;
-        if (memcmp(c->in.data, "CP2", 3) != 0) {
-            mg_conn_close(c, "not a Hazelcast client protocol connection (no CP2 preface)");
-            return;
+        if (c->in.len >= 1 && c->in.data[0] == MG_MP_MAGIC0) {
+            if (c->in.len < 4)
+                return;
+            if (!mg_mp_is_magic(c->in.data, c->in.len)) {
+                mg_conn_close(c, "neither the client protocol (CP2) nor the member protocol (MGRD)");
+                return;
+            }
+            c->state = MG_CONN_PEER;
+        } else {
+            if (c->in.len < 3)
+                return;
+            if (memcmp(c->in.data, "CP2", 3) != 0) {
+                mg_conn_close(c, "not a Hazelcast client protocol connection (no CP2 preface)");
+                return;
+            }
+            c->state = MG_CONN_OPEN;
+            off = 3;
         }
-        c->state = MG_CONN_OPEN;
-        off = 3;
     }
+    if (c->state == MG_CONN_PEER)
+        off = peer_input(c, off);
     while (c->state == MG_CONN_OPEN && off < c->in.len) {
+        if (!member_ready(c->w)) {   /* joining: clients wait, the port is open for members */
+            c->held = true;
+            pause_reading(c);
+            break;
+        }
         if (c->discarding) {
             size_t before = off;
             off = discard(c, off);

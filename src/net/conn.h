@@ -35,7 +35,9 @@
  * client that never reads does not keep the socket past it. */
 #define MG_CONN_LINGER_MS 5000
 
-typedef enum { MG_CONN_PREFACE, MG_CONN_OPEN, MG_CONN_CLOSING } mg_conn_state;
+/* PEER: another member's link (first bytes "MGRD", cluster/member_proto.h):
+ * its frames go to the cluster service, nothing is written back. */
+typedef enum { MG_CONN_PREFACE, MG_CONN_OPEN, MG_CONN_PEER, MG_CONN_CLOSING } mg_conn_state;
 
 struct mg_conn {
     mg_worker *w;
@@ -58,6 +60,7 @@ struct mg_conn {
     bool skip_final;           /* the frame being skipped ends that message */
     uint64_t skip;             /* bytes of the current frame still to skip */
     bool close_after_flush;
+    bool held;                 /* waits until this member is in the cluster */
     mg_conn *next_dirty;
 
     bool authenticated;
@@ -70,7 +73,7 @@ struct mg_conn {
 
 void mg_conn_accept(mg_worker *w, int fd);
 mg_conn *mg_conn_lookup(mg_worker *w, uint64_t id);
-static inline mg_conn_ref mg_conn_ref_of(const mg_conn *c) { return (mg_conn_ref){c->w->idx, c->id}; }
+static inline mg_conn_ref mg_conn_ref_of(const mg_conn *c) { return (mg_conn_ref){.worker = c->w->idx, .id = c->id}; }
 /* The buffer to append output to; marks the connection for flushing. */
 mg_buf *mg_conn_out(mg_conn *c);
 void mg_conn_close(mg_conn *c, const char *why);
@@ -78,5 +81,7 @@ void mg_conn_flush_all(mg_worker *w);
 /* An answer to a request that ran on another worker arrived. */
 void mg_conn_remote_done(mg_conn *c);
 void mg_conn_close_all(mg_worker *w);
+/* The member joined the cluster: client connections held until then go on. */
+void mg_conn_release_held(mg_worker *w);
 
 #endif

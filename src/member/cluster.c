@@ -1,0 +1,495 @@
+/* cluster.c - the membership machine wired to sockets, a timer and the
+ * workers (cluster.h). */
+#include "member/cluster.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "client/cluster_view.h"
+#include "cluster/data_proto.h"
+#include "cluster/membership.h"
+#include "map/map.h"
+#include "map/map_service.h"
+#include "member/member.h"
+#include "net/conn.h"
+#include "net/link.h"
+#include "partition/backup.h"
+#include "partition/forward.h"
+#include "partition/migration.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/rand.h"
+
+struct mg_cluster {
+    mg_member *m;
+    mg_membership *ms;
+    mg_links *links;
+    uv_timer_t tick;
+    bool tick_started;
+    uint64_t rng;
+    mg_uuid self;
+    mg_cl_list list;          /* installed; version 0 when none */
+    mg_pt_table *table;       /* installed copy, or NULL */
+    int backups, sync_backups;
+    mg_migration_master *mig;
+    mg_cl_addr seeds[MG_CL_MAX_SEEDS];
+    /* Members seen in any list, newest last: answers still reach a member
+     * that was removed (it may be waiting for them to learn so). */
+    mg_cl_member known[2 * MG_CL_MAX_MEMBERS];
+    int nknown;
+    bool leave_requested;
+};
+
+/* ---- configuration ---------------------------------------------------------- */
+
+static int expand_seeds(mg_member *m, mg_cl_addr *out, int max)
+{
+    int n = 0;
+    if (!m->cfg.join.tcp_ip_enabled)
+        return 0;
+    for (size_t i = 0; i < m->cfg.join.n_members && n < max; i++) {
+        mg_member_addr addrs[8];
+        const char *why = NULL;
+        int k = mg_config_member_addrs(m->cfg.join.member_list[i], 5701, addrs, 8, &why);
+        for (int j = 0; j < k && n < max; j++) {
+            /* No port written: Hazelcast tries three ports from 5701. */
+            int hi = addrs[j].port_given ? addrs[j].port_hi : addrs[j].port_lo + 2;
+            for (int port = addrs[j].port_lo; port <= hi && n < max; port++)
+                if (mg_cl_addr_set(&out[n], addrs[j].host, (uint16_t)port))
+                    n++;
+        }
+    }
+    return n;
+}
+
+static void replica_config(const mg_config *cfg, int *backups, int *sync)
+{
+    int b = cfg->default_map.backup_count + cfg->default_map.async_backup_count;
+    int s = cfg->default_map.backup_count;
+    for (size_t i = 0; i < cfg->n_maps; i++) {
+        int t = cfg->maps[i].backup_count + cfg->maps[i].async_backup_count;
+        if (t > b)
+            b = t;
+        if (cfg->maps[i].backup_count > s)
+            s = cfg->maps[i].backup_count;
+    }
+    *backups = b;
+    *sync = s;
+}
+
+/* ---- topology to the workers -------------------------------------------------- */
+
+typedef struct install_task {
+    mg_task base;
+    mg_topology *topo;
+} install_task;
+
+static void run_install(mg_worker *w, mg_task *t)
+{
+    install_task *it = (install_task *)t;
+    mg_cluster_install(w, it->topo);
+    free(it);
+}
+
+static void publish(mg_cluster *c)
+{
+    mg_member *m = c->m;
+    mg_topology *topo = mg_topology_new(&c->self, c->list.version ? &c->list : NULL,
+                                        c->table ? mg_pt_copy(c->table) : NULL, c->sync_backups);
+    for (int i = 0; i < m->nworkers; i++) {
+        install_task *it = mg_xmalloc(sizeof *it);
+        it->base.run = run_install;
+        it->topo = mg_topology_ref(topo);
+        mg_worker_post(&m->workers[i], &it->base);
+    }
+    mg_topology_unref(topo);
+}
+
+void mg_cluster_install(mg_worker *w, mg_topology *t)
+{
+    mg_topology *old = w->topo;
+    w->topo = t;
+    mg_backup_on_topology(w, old, t);
+    mg_forward_on_topology(w, t);
+    mg_cluster_view_changed(w, old, t);
+    if (t->is_member && (!old || !old->is_member))
+        mg_conn_release_held(w);
+    mg_topology_unref(old);
+}
+
+/* ---- the machine's io ------------------------------------------------------------ */
+
+static void io_send(void *ctx, const mg_uuid *to, const mg_cl_addr *addr, const uint8_t *frame, size_t len)
+{
+    (void)to;
+    mg_cluster *c = ctx;
+    mg_links_send(c->links, addr, frame, len);
+}
+
+static int64_t io_now(void *ctx)
+{
+    (void)ctx;
+    return mg_clock_mono_ns() / 1000000;
+}
+
+static uint64_t io_random(void *ctx) { return mg_rand_next(&((mg_cluster *)ctx)->rng); }
+
+static void io_members(void *ctx, const mg_cl_list *list, const mg_uuid *self)
+{
+    mg_cluster *c = ctx;
+    c->self = *self;
+    if (list)
+        c->list = *list;
+    else
+        memset(&c->list, 0, sizeof c->list);
+    for (int i = 0; list && i < list->count; i++) {
+        int k = 0;
+        while (k < c->nknown && !mg_uuid_eq(&c->known[k].uuid, &list->members[i].uuid))
+            k++;
+        if (k < c->nknown)
+            continue;
+        if (c->nknown == (int)(sizeof c->known / sizeof c->known[0])) {
+            memmove(c->known, c->known + 1, sizeof c->known[0] * (size_t)(c->nknown - 1));
+            c->nknown--;
+        }
+        c->known[c->nknown++] = list->members[i];
+    }
+    if (list) {
+        char buf[MG_CL_MAX_MEMBERS * (MG_CL_ADDR_STR + 2)];
+        size_t off = 0;
+        for (int i = 0; i < list->count && off + MG_CL_ADDR_STR + 2 < sizeof buf; i++) {
+            char a[MG_CL_ADDR_STR];
+            mg_cl_addr_format(&list->members[i].addr, a);
+            off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s%s", i ? ", " : "", a,
+                                    mg_uuid_eq(&list->members[i].uuid, self) ? " (this)" : "");
+        }
+        MG_INFO(&c->m->log, "members [%d] version %u.%u: %s", list->count,
+                mg_cl_version_term(list->version), mg_cl_version_seq(list->version), buf);
+    }
+    publish(c);
+}
+
+static void io_partitions(void *ctx, const mg_pt_table *table)
+{
+    mg_cluster *c = ctx;
+    mg_pt_free(c->table);
+    c->table = table ? mg_pt_copy(table) : NULL;
+    if (table) {
+        int self = -1, primaries = 0, backups = 0;
+        for (int i = 0; i < table->nmembers; i++)
+            if (mg_uuid_eq(&table->members[i], &c->self))
+                self = i;
+        for (uint32_t p = 0; self >= 0 && p < table->partitions; p++)
+            for (int r = 0; r < table->replicas; r++)
+                if (mg_pt_slot(table, p, r) == (uint8_t)self)
+                    *(r ? &backups : &primaries) += 1;
+        MG_INFO(&c->m->log, "partition table %u.%u: %d primaries and %d backups here",
+                mg_cl_version_term(table->version), mg_cl_version_seq(table->version), primaries, backups);
+    }
+    publish(c);
+    mg_migration_on_table(c->mig);
+}
+
+static void io_log(void *ctx, mg_log_level level, const char *line)
+{
+    mg_cluster *c = ctx;
+    mg_logf(&c->m->log, level, "%s", line);
+}
+
+static void on_unreachable(void *ctx, const mg_cl_addr *addr)
+{
+    mg_cluster *c = ctx;
+    mg_membership_peer_unreachable(c->ms, addr);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    mg_cluster *c = t->data;
+    mg_membership_tick(c->ms);
+    mg_migration_tick(c->mig);
+}
+
+mg_cluster *mg_cluster_new(mg_member *m)
+{
+    mg_cluster *c = mg_xcalloc(1, sizeof *c);
+    c->m = m;
+    c->rng = mg_rand_seed();
+    replica_config(&m->cfg, &c->backups, &c->sync_backups);
+    mg_membership_config mc;
+    mg_membership_config_defaults(&mc);
+    mg_cl_addr_set(&mc.self, m->host, (uint16_t)m->port);
+    mc.cluster_name = m->cfg.cluster_name;
+    mc.partition_count = (uint32_t)m->partition_count;
+    mc.backup_count = c->sync_backups;
+    mc.async_backup_count = c->backups - c->sync_backups;
+    mc.heartbeat_interval_ms = (int64_t)m->cfg.heartbeat_interval_seconds * 1000;
+    mc.max_no_heartbeat_ms = (int64_t)m->cfg.max_no_heartbeat_seconds * 1000;
+    mc.nseeds = expand_seeds(m, c->seeds, MG_CL_MAX_SEEDS);
+    mc.seeds = c->seeds;
+    /* Without a way to find others this member is the cluster: at once. */
+    if (mc.nseeds == 0)
+        mc.join_timeout_ms = 0;
+    mc.migrations_publish_tables = true;
+    mg_cl_io io = {.ctx = c, .send = io_send, .now_ms = io_now, .random = io_random,
+                   .members_changed = io_members, .partitions_changed = io_partitions, .log = io_log};
+    c->ms = mg_membership_new(&mc, &io);
+    c->self = *mg_membership_self(c->ms);
+    c->mig = mg_migration_master_new(c, c->ms, m);
+    return c;
+}
+
+void mg_cluster_start(mg_cluster *c)
+{
+    mg_worker *w0 = &c->m->workers[0];
+    c->links = mg_links_new(&w0->loop, on_unreachable, c);
+    uv_timer_init(&w0->loop, &c->tick);
+    c->tick.data = c;
+    uv_timer_start(&c->tick, on_tick, MG_CL_TICK_MS, MG_CL_TICK_MS);
+    c->tick_started = true;
+    mg_membership_start(c->ms);
+    mg_membership_tick(c->ms);   /* a lone member founds its cluster now */
+}
+
+void mg_cluster_stop(mg_worker *w0)
+{
+    mg_cluster *c = w0->m->cluster;
+    if (!c)
+        return;
+    if (c->tick_started) {
+        uv_timer_stop(&c->tick);
+        uv_close((uv_handle_t *)&c->tick, NULL);
+        c->tick_started = false;
+    }
+    mg_links_close(c->links);
+    c->links = NULL;
+}
+
+void mg_cluster_free(mg_cluster *c)
+{
+    if (!c)
+        return;
+    mg_migration_master_free(c->mig);
+    mg_membership_free(c->ms);
+    mg_pt_free(c->table);
+    free(c);
+}
+
+struct mg_membership *mg_cluster_machine(mg_cluster *c) { return c->ms; }
+int mg_cluster_sync_backups(const mg_cluster *c) { return c->sync_backups; }
+int mg_cluster_backups(const mg_cluster *c) { return c->backups; }
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+typedef struct frame_task {
+    mg_task base;
+    size_t len;
+    uint8_t frame[];
+} frame_task;
+
+static void run_frame(mg_worker *w, mg_task *t);
+static int target_worker(mg_worker *w, const uint8_t *frame, size_t len);
+
+static void send_now(mg_cluster *c, const mg_uuid *to, const uint8_t *frame, size_t len)
+{
+    if (!c->links)
+        return;
+    int i = mg_cl_list_find(&c->list, to);
+    if (i >= 0) {
+        mg_links_send(c->links, &c->list.members[i].addr, frame, len);
+        return;
+    }
+    for (int k = c->nknown - 1; k >= 0; k--)
+        if (mg_uuid_eq(&c->known[k].uuid, to)) {
+            mg_links_send(c->links, &c->known[k].addr, frame, len);
+            return;
+        }
+}
+
+typedef struct send_batch {
+    mg_task base;
+    mg_buf buf;   /* records: 16 uuid, 4 length, frame */
+} send_batch;
+
+static void run_send_batch(mg_worker *w, mg_task *t)
+{
+    send_batch *sb = (send_batch *)t;
+    mg_cluster *c = w->m->cluster;
+    const uint8_t *p = sb->buf.data, *end = p + sb->buf.len;
+    while (p < end) {
+        mg_uuid to;
+        memcpy(&to, p, sizeof to);
+        uint32_t n;
+        memcpy(&n, p + sizeof to, 4);
+        send_now(c, &to, p + sizeof to + 4, n);
+        p += sizeof to + 4 + n;
+    }
+    mg_buf_free(&sb->buf);
+    free(sb);
+}
+
+void mg_cluster_send(mg_worker *w, const mg_uuid *to, const uint8_t *frame, size_t len)
+{
+    if (w->topo && mg_uuid_eq(to, &w->topo->self)) {
+        /* To ourselves (the master migrating its own partitions): handled
+         * later in the loop, never inside the sender's call. */
+        mg_member *m = w->m;
+        frame_task *ft = mg_xmalloc(sizeof *ft + len);
+        ft->base.run = run_frame;
+        ft->len = len;
+        memcpy(ft->frame, frame, len);
+        mg_worker_post_from(w, &m->workers[target_worker(w, frame, len)], &ft->base);
+        return;
+    }
+    if (w->idx == 0) {
+        send_now(w->m->cluster, to, frame, len);
+        return;
+    }
+    uint32_t n = (uint32_t)len;
+    mg_buf_append(&w->cluster_out, to, sizeof *to);
+    mg_buf_append(&w->cluster_out, &n, 4);
+    mg_buf_append(&w->cluster_out, frame, len);
+}
+
+void mg_cluster_flush(mg_worker *w)
+{
+    if (w->idx == 0 || w->cluster_out.len == 0)
+        return;
+    send_batch *sb = mg_xmalloc(sizeof *sb);
+    sb->base.run = run_send_batch;
+    sb->buf = w->cluster_out;
+    mg_buf_init(&w->cluster_out);
+    mg_worker_post(&w->m->workers[0], &sb->base);
+}
+
+/* ---- receiving ---------------------------------------------------------------------- */
+
+static void handle_here(mg_worker *w, const uint8_t *frame, size_t len);
+
+static void run_frame(mg_worker *w, mg_task *t)
+{
+    frame_task *ft = (frame_task *)t;
+    handle_here(w, ft->frame, ft->len);
+    free(ft);
+}
+
+/* Which worker handles a frame: membership and the master's bookkeeping on
+ * worker 0; partition traffic where the partition lives; answers where the
+ * request came from. */
+static int target_worker(mg_worker *w, const uint8_t *frame, size_t len)
+{
+    mg_member *m = w->m;
+    uint8_t type = frame[5];
+    if (!mg_dp_is_data_type(type))
+        return 0;
+    mg_dp_frame f;
+    if (mg_dp_open(frame, len, &f) != 0)
+        return w->idx;   /* the handler refuses it */
+    mg_bc_rd r = f.body;
+    int32_t p = -1, origin = -1;
+    switch (type) {
+    case MG_DP_FORWARD:
+        mg_bc_take(&r, 4 + 8 + 16);
+        p = (int32_t)mg_bc_u32(&r);
+        break;
+    case MG_DP_FORWARD_ANSWER:
+        origin = (int32_t)mg_bc_u32(&r);
+        break;
+    case MG_DP_REPL:
+    case MG_DP_ACK:
+    case MG_DP_MIGRATE:
+    case MG_DP_SYNC:
+        p = (int32_t)mg_bc_u32(&r);
+        break;
+    case MG_DP_MIGRATE_DONE:
+        return 0;
+    case MG_DP_BULK_RESULT:
+        mg_bc_take(&r, 8);
+        origin = (int32_t)mg_bc_u32(&r);
+        break;
+    default:
+        return w->idx;
+    }
+    if (r.bad)
+        return w->idx;
+    if (p >= 0)
+        return p < m->partition_count ? (int)(p % m->nworkers) : w->idx;
+    return origin >= 0 && origin < m->nworkers ? origin : w->idx;
+}
+
+static void handle_here(mg_worker *w, const uint8_t *frame, size_t len)
+{
+    mg_member *m = w->m;
+    if (!mg_dp_is_data_type(frame[5])) {
+        if (m->cluster && w->idx == 0)
+            mg_membership_receive(m->cluster->ms, frame, len);
+        return;
+    }
+    mg_dp_frame f;
+    if (mg_dp_open(frame, len, &f) != 0)
+        return;
+    switch (f.type) {
+    case MG_DP_FORWARD: mg_forward_on_request(w, &f); break;
+    case MG_DP_FORWARD_ANSWER: mg_forward_on_answer(w, &f); break;
+    case MG_DP_REPL: mg_backup_on_repl(w, &f); break;
+    case MG_DP_ACK: mg_backup_on_ack(w, &f); break;
+    case MG_DP_SYNC: mg_backup_on_sync(w, &f); break;
+    case MG_DP_MIGRATE: mg_backup_on_migrate(w, &f); break;
+    case MG_DP_MIGRATE_DONE: mg_migration_on_done(m->cluster->mig, &f); break;
+    case MG_DP_BULK: mg_map_bulk_on_request(w, &f); break;
+    case MG_DP_BULK_RESULT: mg_map_bulk_on_result(w, &f); break;
+    default: break;   /* a newer member's message: skipped */
+    }
+}
+
+int mg_cluster_receive(mg_worker *w, const uint8_t *frame, size_t len)
+{
+    if (!w->m->cluster)
+        return -1;
+    int target = target_worker(w, frame, len);
+    if (target == w->idx) {
+        handle_here(w, frame, len);
+        return 0;
+    }
+    frame_task *ft = mg_xmalloc(sizeof *ft + len);
+    ft->base.run = run_frame;
+    ft->len = len;
+    memcpy(ft->frame, frame, len);
+    mg_worker_post_from(w, &w->m->workers[target], &ft->base);
+    return 0;
+}
+
+/* ---- leaving ------------------------------------------------------------------------ */
+
+typedef struct leave_task {
+    mg_task base;
+} leave_task;
+
+static void run_leave(mg_worker *w, mg_task *t)
+{
+    free(t);
+    mg_cluster *c = w->m->cluster;
+    if (!c->leave_requested) {
+        c->leave_requested = true;
+        MG_INFO(&w->m->log, "leaving the cluster: the other members take over its partitions");
+        mg_membership_leave(c->ms);
+    }
+    /* Left, or alone (nobody to hand over to), and every frame written. */
+    mg_cl_state st = mg_membership_state(c->ms);
+    bool alone = c->list.count <= 1;
+    if ((st == MG_CL_LEFT || alone || st != MG_CL_MEMBER) && mg_links_backlog(c->links) == 0)
+        atomic_store(&w->m->left, true);
+}
+
+bool mg_cluster_leave(mg_member *m, int64_t timeout_ms)
+{
+    if (!m->cluster)
+        return true;
+    int64_t deadline = mg_clock_mono_ns() / 1000000 + timeout_ms;
+    while (!atomic_load(&m->left) && mg_clock_mono_ns() / 1000000 < deadline) {
+        leave_task *t = mg_xmalloc(sizeof *t);
+        t->base.run = run_leave;
+        mg_worker_post(&m->workers[0], &t->base);
+        usleep(20000);
+    }
+    return atomic_load(&m->left);
+}

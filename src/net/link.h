@@ -1,0 +1,40 @@
+/* link.h - outbound connections from this member to the other members.
+ *
+ * Members talk over one-way links: each member dials every member it has
+ * something to say to and only writes on that connection; what the other
+ * side says comes on the link that side dialled (an inbound connection
+ * whose first bytes are the member protocol's magic, see net/conn.c).  One
+ * writer per connection keeps frames in the order they were sent, which
+ * replication relies on.
+ *
+ * All links belong to worker 0.  A frame sent while the link connects is
+ * queued; if the connection fails the queue is dropped (the membership
+ * machine resends on its ticks, replication notices the gap and asks for a
+ * snapshot) and the failure is reported so that a joining member stops
+ * waiting for an address where nobody listens.
+ */
+#ifndef MG_NET_LINK_H
+#define MG_NET_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "cluster/member_list.h"
+
+/* A link queues at most this much; past it the link is dropped and
+ * reconnected (the receiver then resynchronises). */
+#define MG_LINK_MAX_QUEUE (512u << 20)
+
+typedef struct mg_links mg_links;
+
+/* on_unreachable: a connection to addr failed (may be NULL). */
+mg_links *mg_links_new(uv_loop_t *loop, void (*on_unreachable)(void *ctx, const mg_cl_addr *addr),
+                       void *ctx);
+void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, size_t len);
+/* Bytes queued or being written on every link (graceful shutdown waits for 0). */
+size_t mg_links_backlog(const mg_links *l);
+/* Closes every link; the handles finish closing in the loop. */
+void mg_links_close(mg_links *l);
+
+#endif

@@ -1,0 +1,735 @@
+/* backup.c - replication from primaries to backups (backup.h). */
+#include "partition/backup.h"
+
+#include <string.h>
+
+#include "map/entry_ops.h"
+#include "map/locks.h"
+#include "member/cluster.h"
+#include "member/handoff.h"
+#include "member/member.h"
+#include "partition/topology.h"
+#include "proto/error.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/rand.h"
+
+#define MAX_TARGETS (MG_PT_MAX_REPLICAS + 4)
+#define SNAPSHOT_CHUNK (4u << 20)
+
+typedef struct target {
+    mg_uuid member;
+    uint64_t acked;      /* highest seq it acknowledged */
+    uint64_t refused;    /* highest seq it refused (follows another primary) */
+    bool sync;           /* writes wait for it */
+    bool migration;      /* a migration destination: report when it caught up */
+    bool reported;
+    uint64_t report_seq;
+    uint64_t report_tv;
+    mg_uuid master;
+} target;
+
+typedef struct pending {
+    struct pending *next;
+    uint64_t seq;
+    int64_t deadline;
+    mg_conn_ref conn;
+    bool answers_remote;
+    size_t len;
+    uint8_t bytes[];
+} pending;
+
+typedef struct pstate {
+    uint64_t seq;          /* primary: last record numbered; backup: last applied */
+    mg_uuid source;        /* backup: the primary it follows (none: null) */
+    bool has_source;
+    bool in_snapshot;
+    int64_t asked_sync;    /* when we last asked for a copy (ms), 0 = not waiting for one */
+    bool primary;
+    /* The newest table our copy was made for: a snapshot from a primary
+     * under table v arrives before we install v ourselves (frames overtake
+     * the topology task), and must not be dropped by an older table. */
+    uint64_t data_tv;
+    int ntargets;
+    target targets[MAX_TARGETS];
+    pending *head, *tail;
+    size_t npending;
+    mg_buf batch;          /* records written this turn */
+    uint64_t batch_first;
+    bool dirty;
+    int32_t next_dirty;
+} pstate;
+
+struct mg_repl {
+    pstate *ps;            /* [partition_count]; this worker's partitions used */
+    int32_t dirty;         /* first dirty partition, -1 */
+    size_t npending;
+};
+
+static pstate *ps_of(mg_worker *w, int32_t p) { return &w->repl->ps[p]; }
+
+void mg_backup_worker_init(mg_worker *w)
+{
+    w->repl = mg_xcalloc(1, sizeof *w->repl);
+    w->repl->ps = mg_xcalloc((size_t)w->m->partition_count, sizeof *w->repl->ps);
+    w->repl->dirty = -1;
+}
+
+void mg_backup_worker_free(mg_worker *w)
+{
+    if (!w->repl)
+        return;
+    for (int32_t p = 0; p < w->m->partition_count; p++) {
+        pstate *ps = &w->repl->ps[p];
+        mg_buf_free(&ps->batch);
+        for (pending *q = ps->head, *n; q; q = n) {
+            n = q->next;
+            free(q);
+        }
+    }
+    free(w->repl->ps);
+    free(w->repl);
+    w->repl = NULL;
+}
+
+static target *find_target(pstate *ps, const mg_uuid *u)
+{
+    for (int i = 0; i < ps->ntargets; i++)
+        if (mg_uuid_eq(&ps->targets[i].member, u))
+            return &ps->targets[i];
+    return NULL;
+}
+
+bool mg_backup_has_sync(mg_worker *w, int32_t p)
+{
+    pstate *ps = ps_of(w, p);
+    if (!ps->primary)
+        return false;
+    for (int i = 0; i < ps->ntargets; i++)
+        if (ps->targets[i].sync)
+            return true;
+    return false;
+}
+
+/* ---- frames ---------------------------------------------------------------- */
+
+static size_t repl_begin(mg_worker *w, mg_buf *b, int32_t p, uint8_t flags, uint64_t seq)
+{
+    size_t start = mg_dp_begin(b, MG_DP_REPL, &w->topo->self);
+    mg_bc_put_u32(b, (uint32_t)p);
+    mg_bc_put_u64(b, w->topo->table ? w->topo->table->version : 0);
+    mg_bc_put_u8(b, flags);
+    mg_bc_put_u64(b, seq);
+    return start;
+}
+
+static void send_ack(mg_worker *w, const mg_uuid *to, int32_t p, uint64_t seq, uint8_t status)
+{
+    mg_buf b;
+    mg_buf_init(&b);
+    size_t start = mg_dp_begin(&b, MG_DP_ACK, &w->topo->self);
+    mg_bc_put_u32(&b, (uint32_t)p);
+    mg_bc_put_u64(&b, seq);
+    mg_bc_put_u8(&b, status);
+    mg_dp_end(&b, start);
+    mg_cluster_send(w, to, b.data, b.len);
+    mg_buf_free(&b);
+}
+
+static void put_name(mg_buf *b, const mg_map *map)
+{
+    mg_bc_put_u16(b, (uint16_t)map->name_len);
+    mg_buf_append(b, map->name, map->name_len);
+}
+
+/* One PUT record with the entry's whole state. */
+static void put_entry(mg_buf *b, const mg_map *map, const mg_entry *e)
+{
+    mg_bc_put_u8(b, MG_DP_REC_PUT);
+    put_name(b, map);
+    mg_dp_put_bytes(b, mg_entry_key(e), mg_entry_klen(e));
+    mg_bc_put_u32(b, e->version);
+    mg_bc_put_u16(b, (uint16_t)(e->meta & MG_EF_SHAPE));
+    size_t flen = (size_t)(mg_entry_key(e) - e->x);
+    mg_bc_put_u8(b, (uint8_t)flen);
+    mg_buf_append(b, e->x, flen);
+    mg_dp_put_bytes(b, mg_entry_value(e), mg_entry_vlen(e));
+}
+
+/* ---- primary: recording writes ------------------------------------------------ */
+
+static void mark_dirty(mg_worker *w, int32_t p, pstate *ps)
+{
+    if (ps->dirty)
+        return;
+    ps->dirty = true;
+    ps->next_dirty = w->repl->dirty;
+    w->repl->dirty = p;
+}
+
+static mg_buf *record(mg_worker *w, int32_t p, pstate *ps)
+{
+    if (ps->batch.len == 0)
+        ps->batch_first = ps->seq + 1;
+    ps->seq++;
+    mark_dirty(w, p, ps);
+    return &ps->batch;
+}
+
+void mg_backup_note_key(mg_worker *w, mg_map *map, int32_t p, const uint8_t *key, size_t klen)
+{
+    pstate *ps = ps_of(w, p);
+    if (!ps->primary || ps->ntargets == 0)
+        return;
+    mg_part *part = mg_map_part_if(map, p);
+    mg_entry *e = part ? mg_store_get(part->store, key, klen) : NULL;
+    mg_buf *b = record(w, p, ps);
+    if (e) {
+        put_entry(b, map, e);
+    } else {
+        mg_bc_put_u8(b, MG_DP_REC_DEL);
+        put_name(b, map);
+        mg_dp_put_bytes(b, key, klen);
+    }
+}
+
+static void put_lock(mg_buf *b, const mg_map *map, const uint8_t *key, size_t klen, const mg_lock *l)
+{
+    mg_bc_put_u8(b, MG_DP_REC_LOCK);
+    put_name(b, map);
+    mg_dp_put_bytes(b, key, klen);
+    mg_bc_put_u8(b, l != NULL);
+    if (!l)
+        return;
+    mg_bc_put_uuid(b, &l->owner);
+    mg_bc_put_i64(b, l->thread_id);
+    mg_bc_put_u32(b, l->count);
+    mg_bc_put_i64(b, l->has_lease ? (int64_t)uv_timer_get_due_in(&l->lease) : -1);
+    mg_bc_put_i64(b, l->reference_id);
+}
+
+void mg_backup_note_lock(mg_worker *w, mg_map *map, int32_t p, const uint8_t *key, size_t klen,
+                         const mg_lock *l)
+{
+    pstate *ps = ps_of(w, p);
+    if (!ps->primary || ps->ntargets == 0)
+        return;
+    put_lock(record(w, p, ps), map, key, klen, l);
+}
+
+uint64_t mg_backup_seq(mg_worker *w, int32_t p)
+{
+    pstate *ps = ps_of(w, p);
+    return ps->primary ? ps->seq : 0;
+}
+
+void mg_backup_note_clear(mg_worker *w, mg_map *map, int32_t p)
+{
+    pstate *ps = ps_of(w, p);
+    if (!ps->primary || ps->ntargets == 0)
+        return;
+    mg_buf *b = record(w, p, ps);
+    mg_bc_put_u8(b, MG_DP_REC_CLEAR);
+    put_name(b, map);
+}
+
+void mg_backup_after_write(mg_worker *w, mg_req *r)
+{
+    pstate *ps = ps_of(w, r->partition);
+    if (!ps->primary || ps->ntargets == 0)
+        return;
+    /* Map name and key: the first two variable frames of every keyed request. */
+    mg_rd rd;
+    mg_frame name, key;
+    mg_rd_init(&rd, r->msg, r->len);
+    if (mg_rd_next(&rd, &name) || mg_rd_next(&rd, &name) || mg_rd_next(&rd, &key))
+        return;
+    mg_map *map = mg_map_lookup(w, name.content, name.len);
+    mg_backup_note_key(w, map, r->partition, key.content, key.len);
+}
+
+/* Sends what p recorded this turn to every target of p. */
+static void flush_partition(mg_worker *w, int32_t p, pstate *ps)
+{
+    if (ps->batch.len == 0)
+        return;
+    mg_buf b;
+    mg_buf_init(&b);
+    size_t start = repl_begin(w, &b, p, 0, ps->batch_first);
+    mg_buf_append(&b, ps->batch.data, ps->batch.len);
+    mg_dp_end(&b, start);
+    for (int i = 0; i < ps->ntargets; i++)
+        mg_cluster_send(w, &ps->targets[i].member, b.data, b.len);
+    mg_buf_free(&b);
+    if (ps->batch.cap > SNAPSHOT_CHUNK)
+        mg_buf_free(&ps->batch);
+    else
+        mg_buf_reset(&ps->batch);
+}
+
+void mg_backup_flush(mg_worker *w)
+{
+    mg_repl *rp = w->repl;
+    while (rp->dirty >= 0) {
+        int32_t p = rp->dirty;
+        pstate *ps = &rp->ps[p];
+        rp->dirty = ps->next_dirty;
+        ps->dirty = false;
+        flush_partition(w, p, ps);
+    }
+}
+
+/* ---- primary: snapshots ------------------------------------------------------------ */
+
+typedef struct snap_ctx {
+    mg_worker *w;
+    mg_map *map;
+    mg_buf *b;
+    size_t *start;
+    int32_t p;
+    const mg_uuid *to;
+    uint64_t seq;
+} snap_ctx;
+
+static void snap_cut(snap_ctx *sc, uint8_t flags)
+{
+    mg_dp_end(sc->b, *sc->start);
+    mg_cluster_send(sc->w, sc->to, sc->b->data, sc->b->len);
+    mg_buf_reset(sc->b);
+    *sc->start = repl_begin(sc->w, sc->b, sc->p, flags, sc->seq);
+}
+
+static bool snap_entry(void *arg, mg_entry *e)
+{
+    snap_ctx *sc = arg;
+    put_entry(sc->b, sc->map, e);
+    if (sc->b->len > SNAPSHOT_CHUNK)
+        snap_cut(sc, 0);
+    return true;
+}
+
+/* The whole partition to one member, then the records that follow. */
+static void send_snapshot(mg_worker *w, int32_t p, pstate *ps, const mg_uuid *to)
+{
+    flush_partition(w, p, ps);   /* records numbered so far go before the copy */
+    mg_buf b;
+    mg_buf_init(&b);
+    size_t start = repl_begin(w, &b, p, MG_DP_SNAP_RESET, ps->seq);
+    snap_ctx sc = {.w = w, .b = &b, .start = &start, .p = p, .to = to, .seq = ps->seq};
+    size_t nmaps;
+    mg_map **maps = mg_map_snapshot(w->m, &nmaps);
+    for (size_t i = 0; i < nmaps; i++) {
+        mg_part *part = mg_map_part_if(maps[i], p);
+        if (!part)
+            continue;
+        sc.map = maps[i];
+        mg_store_foreach(part->store, snap_entry, &sc);
+        size_t bk;
+        for (mg_bmap_node *nd = mg_bmap_first(&part->locks, &bk); nd; nd = mg_bmap_next(&part->locks, &bk, nd)) {
+            const mg_lock *l = nd->value;
+            put_lock(&b, maps[i], l->key, l->klen, l);
+        }
+    }
+    free(maps);
+    /* END: the receiver's seq becomes ours. */
+    b.data[start + MG_MP_HEADER + 16 + 4 + 8] |= MG_DP_SNAP_END;
+    mg_dp_end(&b, start);
+    mg_cluster_send(w, to, b.data, b.len);
+    mg_buf_free(&b);
+}
+
+/* ---- primary: acknowledgements and held answers ---------------------------------- */
+
+enum { WAIT, DONE, REFUSED };
+
+static int check(const pstate *ps, uint64_t seq)
+{
+    for (int i = 0; i < ps->ntargets; i++) {
+        const target *t = &ps->targets[i];
+        if (!t->sync)
+            continue;
+        if (t->refused >= seq)
+            return REFUSED;
+        if (t->acked < seq)
+            return WAIT;
+    }
+    return DONE;
+}
+
+bool mg_backup_hold(mg_worker *w, const mg_req *r, const mg_buf *answer)
+{
+    if (r->repl_seq == 0 || answer->len == 0)
+        return false;
+    pstate *ps = ps_of(w, r->partition);
+    /* the records leave at the end of this turn: nothing is acknowledged yet */
+    pending *q = mg_xmalloc(sizeof *q + answer->len);
+    q->next = NULL;
+    q->seq = r->repl_seq;
+    q->deadline = mg_clock_mono_ns() / 1000000 + w->m->cfg.backup_timeout_millis;
+    q->conn = r->conn;
+    q->answers_remote = r->handed_over;
+    q->len = answer->len;
+    memcpy(q->bytes, answer->data, answer->len);
+    if (ps->tail)
+        ps->tail->next = q;
+    else
+        ps->head = q;
+    ps->tail = q;
+    ps->npending++;
+    w->repl->npending++;
+    return true;
+}
+
+static void deliver(mg_worker *w, int32_t p, pending *q, int status)
+{
+    mg_buf b;
+    mg_buf_init(&b);
+    if (status == REFUSED && q->len >= MG_FRAME_HDR + 12) {
+        int64_t corr = (int64_t)mg_get_u64(q->bytes + MG_FRAME_HDR + 4);
+        char msg[160];
+        snprintf(msg, sizeof msg, "partition %d: the write was not confirmed by its backups (the partition "
+                 "moved, or they did not answer in time); retry", p);
+        mg_proto_error_encode(&b, corr, MG_ERR_RETRYABLE_HAZELCAST,
+                              "com.hazelcast.spi.exception.RetryableHazelcastException", msg);
+    } else {
+        mg_buf_append(&b, q->bytes, q->len);
+    }
+    mg_handoff_deliver(w, q->conn, &b, q->answers_remote);
+    mg_buf_free(&b);
+}
+
+static void release(mg_worker *w, int32_t p, pstate *ps, int64_t now)
+{
+    while (ps->head) {
+        pending *q = ps->head;
+        int status = check(ps, q->seq);
+        if (status == WAIT && now < q->deadline)
+            break;
+        /* Past the backup timeout Hazelcast counts a write as done; memgrid
+         * answers RETRYABLE_HAZELCAST instead, so that no write is
+         * confirmed that a backup may not hold (the client retries; a dead
+         * backup is out of the table in ~2 s, well before the timeout). */
+        if (status == WAIT)
+            status = REFUSED;
+        ps->head = q->next;
+        if (!ps->head)
+            ps->tail = NULL;
+        ps->npending--;
+        w->repl->npending--;
+        deliver(w, p, q, status);
+        free(q);
+    }
+    if (!ps->primary && !ps->head)
+        ps->ntargets = 0;   /* kept only for the answers still waiting */
+}
+
+void mg_backup_tick(mg_worker *w)
+{
+    if (!w->repl || w->repl->npending == 0)
+        return;
+    int64_t now = mg_clock_mono_ns() / 1000000;
+    for (int32_t p = w->idx; p < w->m->partition_count; p += w->m->nworkers) {
+        pstate *ps = ps_of(w, p);
+        if (ps->head && ps->head->deadline <= now) {
+            MG_WARN(&w->m->log, "partition %d: a backup did not acknowledge within "
+                    "hazelcast.operation.backup.timeout.millis (%lld ms); the client is told to retry", p,
+                    (long long)w->m->cfg.backup_timeout_millis);
+            release(w, p, ps, now);
+        }
+    }
+}
+
+size_t mg_backup_pending(const mg_worker *w) { return w->repl ? w->repl->npending : 0; }
+
+static void send_migrate_done(mg_worker *w, int32_t p, const target *t, uint8_t status)
+{
+    mg_buf b;
+    mg_buf_init(&b);
+    size_t start = mg_dp_begin(&b, MG_DP_MIGRATE_DONE, &w->topo->self);
+    mg_bc_put_u32(&b, (uint32_t)p);
+    mg_bc_put_u64(&b, t->report_tv);
+    mg_bc_put_uuid(&b, &t->member);
+    mg_bc_put_u8(&b, status);
+    mg_dp_end(&b, start);
+    mg_cluster_send(w, &t->master, b.data, b.len);
+    mg_buf_free(&b);
+}
+
+void mg_backup_on_ack(mg_worker *w, const mg_dp_frame *f)
+{
+    mg_bc_rd rd = f->body;
+    int32_t p = (int32_t)mg_bc_u32(&rd);
+    uint64_t seq = mg_bc_u64(&rd);
+    uint8_t status = mg_bc_u8(&rd);
+    if (rd.bad)
+        return;
+    pstate *ps = ps_of(w, p);
+    target *t = find_target(ps, &f->sender);
+    if (!t)
+        return;
+    if (status == MG_DP_ACK_OK) {
+        if (seq > t->acked)
+            t->acked = seq;
+    } else if (seq > t->refused) {
+        t->refused = seq;
+    }
+    if (t->migration && !t->reported && t->acked >= t->report_seq) {
+        t->reported = true;
+        send_migrate_done(w, p, t, MG_DP_MIGRATE_OK);
+    }
+    release(w, p, ps, mg_clock_mono_ns() / 1000000);
+}
+
+/* ---- roles from the table ---------------------------------------------------------- */
+
+void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topology *now)
+{
+    uint64_t old_tv = old && old->table ? old->table->version : 0;
+    uint64_t new_tv = now->table ? now->table->version : 0;
+    if (old_tv == new_tv && (!old || old->is_member == now->is_member))
+        return;   /* the member list changed, the table did not */
+    for (int32_t p = w->idx; p < w->m->partition_count; p += w->m->nworkers) {
+        pstate *ps = ps_of(w, p);
+        int role = now->is_member ? mg_topology_role(now, p) : -1;
+        if (role == 0) {
+            bool was_primary = ps->primary;
+            target next[MAX_TARGETS];
+            int n = 0;
+            bool fresh[MAX_TARGETS];
+            for (int r = 1; r < now->table->replicas; r++) {
+                const mg_uuid *u = mg_pt_owner(now->table, (uint32_t)p, r);
+                if (!u)
+                    continue;
+                target *prev = was_primary ? find_target(ps, u) : NULL;
+                next[n] = prev ? *prev : (target){.member = *u};
+                next[n].sync = r <= now->sync_backups;
+                next[n].migration = false;
+                fresh[n] = prev == NULL;
+                n++;
+            }
+            if (new_tv > ps->data_tv)
+                ps->data_tv = new_tv;
+            flush_partition(w, p, ps);
+            ps->primary = true;
+            ps->has_source = false;
+            ps->in_snapshot = false;
+            memcpy(ps->targets, next, sizeof next[0] * (size_t)n);
+            ps->ntargets = n;
+            for (int i = 0; i < n; i++)
+                if (fresh[i])
+                    send_snapshot(w, p, ps, &ps->targets[i].member);
+        } else {
+            if (ps->primary) {
+                flush_partition(w, p, ps);
+                ps->primary = false;
+                /* Migration destinations stop counting: the table names the
+                 * replicas now. */
+                if (!ps->head)
+                    ps->ntargets = 0;
+            }
+            if (!now->is_member) {
+                /* removed from the cluster: nothing waiting here was backed up */
+                for (pending *q = ps->head; q; q = q->next)
+                    q->deadline = 0;
+            }
+            if (role >= 0 && new_tv > ps->data_tv)
+                ps->data_tv = new_tv;
+            if (role < 0 && new_tv > ps->data_tv) {
+                /* Not a replica in this table: the data goes.  A copy that
+                 * arrives later for a migration starts from RESET anyway. */
+                mg_map_drop_partition(w, p);
+                ps->data_tv = 0;
+                ps->has_source = false;
+                ps->in_snapshot = false;
+                ps->seq = 0;
+            }
+        }
+        release(w, p, ps, mg_clock_mono_ns() / 1000000);
+    }
+}
+
+/* ---- backup: applying ------------------------------------------------------------------ */
+
+static bool unlocked(void *ctx, const mg_entry *e)
+{
+    return !mg_locked(ctx, mg_entry_key(e), mg_entry_klen(e));   /* clear keeps locked entries */
+}
+
+static void apply_lock(mg_worker *w, mg_map *map, int32_t p, mg_part *part, const mg_dp_record *r)
+{
+    mg_lock *l = mg_lock_get(part, r->key, r->klen);
+    if (l && (!r->locked || !mg_lock_owned_by(l, &r->owner, r->thread_id)))
+        mg_lock_force_release(w, part, r->key, r->klen);
+    if (!r->locked)
+        return;
+    mg_lock_acquire(w, map, p, part, r->key, r->klen, &r->owner, r->thread_id, r->lease_ms, r->reference_id);
+    l = mg_lock_get(part, r->key, r->klen);
+    if (l && r->count > 0)
+        l->count = r->count;
+}
+
+static void apply(mg_worker *w, int32_t p, const mg_dp_record *r)
+{
+    mg_map *map = mg_map_lookup(w, r->name, r->name_len);
+    mg_part *part = mg_map_part(w, map, p);
+    switch (r->kind) {
+    case MG_DP_REC_PUT: {
+        mg_entry *old = NULL;
+        mg_entry *e = mg_store_put(part->store, r->key, r->klen, r->value, r->vlen, r->shape & MG_EF_SHAPE, &old);
+        size_t flen = (size_t)(mg_entry_key(e) - e->x);
+        if (flen == r->flen)
+            memcpy(e->x, r->fields, flen);
+        e->version = r->version;
+        if (old)
+            mg_store_release(part->store, old);
+        break;
+    }
+    case MG_DP_REC_DEL: {
+        mg_entry *old = mg_store_unlink(part->store, r->key, r->klen);
+        if (old)
+            mg_store_release(part->store, old);
+        break;
+    }
+    case MG_DP_REC_CLEAR:
+        mg_store_remove_if(part->store, unlocked, NULL, part);
+        break;
+    case MG_DP_REC_LOCK:
+        apply_lock(w, map, p, part, r);
+        break;
+    }
+}
+
+static void ask_sync(mg_worker *w, const mg_uuid *to, int32_t p)
+{
+    mg_buf b;
+    mg_buf_init(&b);
+    size_t start = mg_dp_begin(&b, MG_DP_SYNC, &w->topo->self);
+    mg_bc_put_u32(&b, (uint32_t)p);
+    mg_dp_end(&b, start);
+    mg_cluster_send(w, to, b.data, b.len);
+    mg_buf_free(&b);
+}
+
+void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f)
+{
+    mg_bc_rd rd = f->body;
+    int32_t p = (int32_t)mg_bc_u32(&rd);
+    uint64_t tv = mg_bc_u64(&rd);   /* the sender's table version */
+    uint8_t flags = mg_bc_u8(&rd);
+    uint64_t seq = mg_bc_u64(&rd);
+    if (rd.bad || p < 0 || p >= w->m->partition_count || !w->topo)
+        return;
+    pstate *ps = ps_of(w, p);
+    uint64_t mine = w->topo->table ? w->topo->table->version : 0;
+    if (flags & MG_DP_SNAP_RESET) {
+        if (ps->primary && tv <= mine) {
+            /* we are the primary, as far as any table we know says */
+            send_ack(w, &f->sender, p, seq, MG_DP_ACK_NOT_SOURCE);
+            return;
+        }
+        /* The sender is the primary of a table we have not installed yet
+         * (we will, in a moment): follow it from now on. */
+        ps->data_tv = tv;
+        mg_map_drop_partition(w, p);
+        ps->source = f->sender;
+        ps->has_source = true;
+        ps->in_snapshot = true;
+        ps->asked_sync = 0;
+    }
+    bool from_source = ps->has_source && mg_uuid_eq(&ps->source, &f->sender);
+    bool snapshot = ps->in_snapshot;
+    if (!from_source || (!snapshot && seq != ps->seq + 1)) {
+        /* Count the records to name the last one in the answer. */
+        uint64_t n = 0;
+        mg_dp_record r;
+        while (mg_bc_left(&rd) > 0 && mg_dp_next_record(&rd, &r))
+            n++;
+        bool newer = tv >= mine && !(ps->primary && tv == mine);
+        if (from_source || (!ps->primary && newer)) {
+            /* A gap in our primary's stream, or a primary at least as new
+             * as our table whose copy we do not have (a snapshot lost with
+             * a dropped link): take a fresh copy.  Its END answers the
+             * writes waiting meanwhile. */
+            int64_t now = mg_clock_mono_ns() / 1000000;
+            if (now - ps->asked_sync >= 1000) {   /* once a second at most: a copy is costly */
+                ps->asked_sync = now;
+                ask_sync(w, &f->sender, p);
+            }
+        } else {
+            send_ack(w, &f->sender, p, seq + (n ? n - 1 : 0), MG_DP_ACK_NOT_SOURCE);
+        }
+        return;
+    }
+    uint64_t n = 0;
+    mg_dp_record r;
+    while (mg_bc_left(&rd) > 0) {
+        if (!mg_dp_next_record(&rd, &r)) {
+            MG_WARN(&w->m->log, "partition %d: malformed replication record from a member; asking for a copy", p);
+            ask_sync(w, &f->sender, p);
+            return;
+        }
+        apply(w, p, &r);
+        n++;
+    }
+    if (snapshot) {
+        if (!(flags & MG_DP_SNAP_END))
+            return;
+        ps->in_snapshot = false;
+        ps->seq = seq;
+    } else {
+        ps->seq = seq + (n ? n - 1 : 0);
+    }
+    send_ack(w, &f->sender, p, ps->seq, MG_DP_ACK_OK);
+}
+
+void mg_backup_on_sync(mg_worker *w, const mg_dp_frame *f)
+{
+    mg_bc_rd rd = f->body;
+    int32_t p = (int32_t)mg_bc_u32(&rd);
+    if (rd.bad || p < 0 || p >= w->m->partition_count)
+        return;
+    pstate *ps = ps_of(w, p);
+    if (ps->primary && find_target(ps, &f->sender))
+        send_snapshot(w, p, ps, &f->sender);
+}
+
+void mg_backup_on_migrate(mg_worker *w, const mg_dp_frame *f)
+{
+    mg_bc_rd rd = f->body;
+    int32_t p = (int32_t)mg_bc_u32(&rd);
+    uint64_t tv = mg_bc_u64(&rd);
+    mg_uuid dest = mg_bc_uuid(&rd);
+    if (rd.bad || p < 0 || p >= w->m->partition_count)
+        return;
+    pstate *ps = ps_of(w, p);
+    target probe = {.member = dest, .report_tv = tv, .master = f->sender};
+    const mg_topology *t = w->topo;
+    uint64_t have = t && t->table ? t->table->version : 0;
+    if (have < tv) {
+        send_migrate_done(w, p, &probe, MG_DP_MIGRATE_RETRY);
+        return;
+    }
+    if (have > tv || !ps->primary) {
+        send_migrate_done(w, p, &probe, MG_DP_MIGRATE_NOT_OWNER);
+        return;
+    }
+    flush_partition(w, p, ps);   /* records so far go to the current targets only */
+    target *d = find_target(ps, &dest);
+    if (!d) {
+        if (ps->ntargets == MAX_TARGETS) {
+            send_migrate_done(w, p, &probe, MG_DP_MIGRATE_RETRY);
+            return;
+        }
+        d = &ps->targets[ps->ntargets++];
+        *d = (target){.member = dest};
+    }
+    d->sync = true;
+    d->migration = true;
+    d->reported = false;
+    d->report_tv = tv;
+    d->master = f->sender;
+    d->acked = 0;
+    d->refused = 0;
+    send_snapshot(w, p, ps, &dest);
+    d->report_seq = ps->seq;
+}
