@@ -19,7 +19,7 @@ run() {
 export MEMGRID_TARGET=memgrid
 run "cli" env MEMGRID_BIN="$root/build/memgrid" test/cli/run.sh
 if [ -x test/go/run.sh ]; then
-    run "go: article, map operations, differential vs Hazelcast 5.7 (sanitizer build, 2 workers)" \
+    run "go: article, map operations, cluster, differential vs Hazelcast 5.7 (sanitizer build, 2 workers)" \
         env MEMGRID_BIN="$root/build-san/memgrid" MEMGRID_WORKERS=2 \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         test/go/run.sh
@@ -34,6 +34,10 @@ fi
 if [ -x test/python/run.sh ]; then
     run "python" env MEMGRID_BIN="$root/build/memgrid" test/python/run.sh
 fi
+
+# Needs root and network namespaces; prints SKIP (visibly) where it cannot make them.
+run "network split in namespaces (3 members, 1 | 2)" env MEMGRID_BIN="$root/build/memgrid" \
+    MEMGRID_BENCH="$root/build/memgrid-bench" test/netns/split.sh
 
 echo "integration suites: ${#passed[@]} passed, ${#failed[@]} failed"
 for f in "${failed[@]}"; do echo "  FAILED: $f"; done

@@ -105,6 +105,8 @@ static void publish(mg_cluster *c)
     mg_topology_unref(topo);
 }
 
+static void handle_here(mg_worker *w, const uint8_t *frame, size_t len);
+
 void mg_cluster_install(mg_worker *w, mg_topology *t)
 {
     mg_topology *old = w->topo;
@@ -115,6 +117,17 @@ void mg_cluster_install(mg_worker *w, mg_topology *t)
     if (t->is_member && (!old || !old->is_member))
         mg_conn_release_held(w);
     mg_topology_unref(old);
+    if (w->early_frames.len) {
+        mg_buf early = w->early_frames;
+        mg_buf_init(&w->early_frames);
+        for (size_t off = 0; off + 4 <= early.len;) {
+            uint32_t n;
+            memcpy(&n, early.data + off, 4);
+            handle_here(w, early.data + off + 4, n);
+            off += 4 + n;
+        }
+        mg_buf_free(&early);
+    }
 }
 
 /* ---- the machine's io ------------------------------------------------------------ */
@@ -241,7 +254,7 @@ mg_cluster *mg_cluster_new(mg_member *m)
 void mg_cluster_start(mg_cluster *c)
 {
     mg_worker *w0 = &c->m->workers[0];
-    c->links = mg_links_new(&w0->loop, on_unreachable, c);
+    c->links = mg_links_new(&w0->loop, (unsigned)c->m->cfg.max_no_heartbeat_seconds * 1000, on_unreachable, c);
     uv_timer_init(&w0->loop, &c->tick);
     c->tick.data = c;
     uv_timer_start(&c->tick, on_tick, MG_CL_TICK_MS, MG_CL_TICK_MS);
@@ -422,6 +435,16 @@ static void handle_here(mg_worker *w, const uint8_t *frame, size_t len)
     if (!mg_dp_is_data_type(frame[5])) {
         if (m->cluster && w->idx == 0)
             mg_membership_receive(m->cluster->ms, frame, len);
+        return;
+    }
+    if (!w->topo) {
+        /* A copy or a request that overtook this worker's first topology
+         * (it is in the inbox): handled right after it is installed. */
+        if (w->early_frames.len + len < MG_EARLY_FRAMES_MAX) {
+            uint32_t n = (uint32_t)len;
+            mg_buf_append(&w->early_frames, &n, 4);
+            mg_buf_append(&w->early_frames, frame, len);
+        }
         return;
     }
     mg_dp_frame f;

@@ -24,6 +24,9 @@
 
 typedef struct mg_cluster mg_cluster;
 
+/* Data-plane frames a worker keeps while it has no topology yet. */
+#define MG_EARLY_FRAMES_MAX (64u << 20)
+
 /* Before the workers run (the listener is bound, m->port known). */
 mg_cluster *mg_cluster_new(mg_member *m);
 /* On worker 0's thread or before its loop runs: starts joining. */

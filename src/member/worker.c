@@ -78,6 +78,7 @@ int mg_worker_init(mg_worker *w, mg_member *m, int idx)
     uv_timer_start(&w->sweep, on_sweep, MG_SWEEP_INTERVAL_MS, MG_SWEEP_INTERVAL_MS);
     w->outbox = mg_xcalloc((size_t)m->nworkers, sizeof *w->outbox);
     mg_buf_init(&w->cluster_out);
+    mg_buf_init(&w->early_frames);
     mg_backup_worker_init(w);
     return 0;
 }
@@ -115,6 +116,7 @@ void mg_worker_join(mg_worker *w)
     mg_topology_unref(w->topo);
     w->topo = NULL;
     mg_buf_free(&w->cluster_out);
+    mg_buf_free(&w->early_frames);
     free(w->conns);
     free(w->conn_gen);
     pthread_mutex_destroy(&w->inbox_lock);

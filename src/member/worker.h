@@ -79,10 +79,11 @@ struct mg_worker {
 
     mg_topology *topo;           /* this worker's snapshot of list and table (partition/topology.h) */
     mg_repl *repl;               /* replication state of its partitions (partition/backup.h) */
-    mg_buf cluster_out;
+    mg_buf cluster_out;          /* frames for other members, handed to worker 0 per turn */
+    mg_buf early_frames;         /* member frames that arrived before the first topology (cluster.c) */
     struct mg_forwarded *forwarded;   /* requests sent to other members, not answered yet (forward.c) */
     struct bulk *bulk_waiting;   /* whole-map requests waiting for other members (map_bulk.c) */
-    uint64_t bulk_next_id;          /* frames for other members, handed to worker 0 per turn */
+    uint64_t bulk_next_id;
 };
 
 int mg_worker_init(mg_worker *w, mg_member *m, int idx);

@@ -2,8 +2,11 @@
 #include "net/link.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -21,21 +24,25 @@ typedef struct peer_link {
     bool write_pending;
     mg_buf out;       /* queued */
     mg_buf writing;   /* handed to uv_write */
+    uint64_t connect_started;   /* uv_now when the dial began */
 } peer_link;
 
 struct mg_links {
     uv_loop_t *loop;
     void (*on_unreachable)(void *ctx, const mg_cl_addr *addr);
     void *ctx;
+    unsigned stall_ms;
     peer_link *links[2 * MG_CL_MAX_MEMBERS];
     int n;
     bool closed;
 };
 
-mg_links *mg_links_new(uv_loop_t *loop, void (*on_unreachable)(void *, const mg_cl_addr *), void *ctx)
+mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms, void (*on_unreachable)(void *, const mg_cl_addr *),
+                       void *ctx)
 {
     mg_links *l = mg_xcalloc(1, sizeof *l);
     l->loop = loop;
+    l->stall_ms = stall_ms;
     l->on_unreachable = on_unreachable;
     l->ctx = ctx;
     return l;
@@ -124,6 +131,15 @@ static void on_connect(uv_connect_t *req, int status)
     }
     k->state = LINK_UP;
     uv_tcp_nodelay(&k->tcp, 1);
+    /* Data the peer does not acknowledge for this long fails the link, so
+     * that it is redialled: without it, frames queued while a network was
+     * split wait for the kernel's retransmission backoff (up to 2 min)
+     * after it heals. */
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&k->tcp, &fd) == 0) {
+        unsigned timeout = k->owner->stall_ms;
+        setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof timeout);
+    }
     uv_read_start((uv_stream_t *)&k->tcp, on_alloc, on_read);
     start_write(k);
 }
@@ -161,6 +177,7 @@ static void link_connect(mg_links *l, peer_link *k)
     k->handle_open = true;
     k->creq.data = k;
     k->state = LINK_CONNECTING;
+    k->connect_started = uv_now(l->loop);
     if (uv_tcp_connect(&k->creq, &k->tcp, (struct sockaddr *)&ss, on_connect) < 0) {
         link_down(k);
         if (l->on_unreachable)
@@ -194,6 +211,12 @@ void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, si
     if (k->out.len + k->writing.len + len > MG_LINK_MAX_QUEUE) {
         link_down(k);   /* the peer does not keep up: it will resynchronise */
         return;
+    }
+    if (k->state == LINK_CONNECTING && uv_now(l->loop) - k->connect_started > l->stall_ms) {
+        /* a dial that hangs (SYNs into a split network): start over */
+        link_down(k);
+        if (l->on_unreachable)
+            l->on_unreachable(l->ctx, &k->addr);
     }
     mg_buf_append(&k->out, frame, len);
     if (k->state == LINK_DOWN)

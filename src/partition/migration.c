@@ -84,7 +84,7 @@ static void pump(mg_migration_master *mm)
     int64_t now = now_ms();
     for (size_t i = 0; i < mm->ncopies; i++) {
         copy *cp = &mm->copies[i];
-        bool lost = cp->state == COPY_SENT && now - cp->sent_at > 10000;
+        bool lost = cp->state == COPY_SENT && now - cp->sent_at > 3000;   /* asked again: a copy is idempotent */
         if (cp->state == COPY_WAITING && mm->nsent - mm->ndone >= MG_MIGRATION_PARALLEL)
             continue;
         if (cp->state == COPY_WAITING || lost)
