@@ -239,8 +239,11 @@ mg_cluster *mg_cluster_new(mg_member *m)
     mc.max_no_heartbeat_ms = (int64_t)m->cfg.max_no_heartbeat_seconds * 1000;
     mc.nseeds = expand_seeds(m, c->seeds, MG_CL_MAX_SEEDS);
     mc.seeds = c->seeds;
-    /* Without a way to find others this member is the cluster: at once. */
-    if (mc.nseeds == 0)
+    /* Without another address to ask, this member is the cluster: at once. */
+    int others = 0;
+    for (int i = 0; i < mc.nseeds; i++)
+        others += !mg_cl_addr_eq(&c->seeds[i], &mc.self);
+    if (others == 0)
         mc.join_timeout_ms = 0;
     mc.migrations_publish_tables = true;
     mg_cl_io io = {.ctx = c, .send = io_send, .now_ms = io_now, .random = io_random,
