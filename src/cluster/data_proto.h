@@ -64,7 +64,6 @@ enum {
     MG_DP_BULK = 38,
     MG_DP_BULK_RESULT = 39,
     MG_DP_SYNC = 40,
-    MG_DP_LAST_TYPE = 40,
 };
 
 #define MG_DP_SNAP_RESET 0x01

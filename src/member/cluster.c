@@ -290,8 +290,6 @@ void mg_cluster_free(mg_cluster *c)
     free(c);
 }
 
-struct mg_membership *mg_cluster_machine(mg_cluster *c) { return c->ms; }
-int mg_cluster_sync_backups(const mg_cluster *c) { return c->sync_backups; }
 int mg_cluster_backups(const mg_cluster *c) { return c->backups; }
 
 /* ---- sending ---------------------------------------------------------------------- */

@@ -51,9 +51,8 @@ bool mg_cluster_leave(mg_member *m, int64_t timeout_ms);
 /* Worker 0, at shutdown: stop the timer and close the links. */
 void mg_cluster_stop(mg_worker *w0);
 
-/* Worker 0 only. */
-struct mg_membership *mg_cluster_machine(mg_cluster *c);
-int mg_cluster_sync_backups(const mg_cluster *c);
+/* Backups per partition wanted by the configuration (largest
+ * backup-count + async-backup-count over the maps). */
 int mg_cluster_backups(const mg_cluster *c);
 
 #endif

@@ -439,8 +439,6 @@ void mg_backup_tick(mg_worker *w)
     }
 }
 
-size_t mg_backup_pending(const mg_worker *w) { return w->repl ? w->repl->npending : 0; }
-
 static void send_migrate_done(mg_worker *w, int32_t p, const target *t, uint8_t status)
 {
     mg_buf b;

@@ -77,8 +77,6 @@ void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topolo
 void mg_backup_flush(mg_worker *w);
 /* Periodic: answers whose backup timeout passed. */
 void mg_backup_tick(mg_worker *w);
-/* Graceful shutdown: writes still waiting for their backups. */
-size_t mg_backup_pending(const mg_worker *w);
 
 void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f);
 void mg_backup_on_ack(mg_worker *w, const mg_dp_frame *f);

@@ -55,11 +55,3 @@ const mg_cl_member *mg_topology_member(const mg_topology *t, const mg_uuid *uuid
     int i = t ? mg_cl_list_find(&t->list, uuid) : -1;
     return i >= 0 ? &t->list.members[i] : NULL;
 }
-
-const mg_cl_member *mg_topology_replica(const mg_topology *t, int32_t p, int r)
-{
-    if (!t || !t->table || r >= t->table->replicas)
-        return NULL;
-    const mg_uuid *u = mg_pt_owner(t->table, (uint32_t)p, r);
-    return u ? mg_topology_member(t, u) : NULL;
-}

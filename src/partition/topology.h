@@ -52,8 +52,6 @@ static inline bool mg_topology_is_primary(const mg_topology *t, int32_t p)
     return t && t->table && t->self_index >= 0 &&
            mg_pt_slot(t->table, (uint32_t)p, 0) == (uint8_t)t->self_index;
 }
-/* The member holding replica r of p and its address; NULL when none. */
-const mg_cl_member *mg_topology_replica(const mg_topology *t, int32_t p, int r);
 /* The list entry of a member, NULL when it is not in the list. */
 const mg_cl_member *mg_topology_member(const mg_topology *t, const mg_uuid *uuid);
 
