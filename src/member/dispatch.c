@@ -127,7 +127,7 @@ void mg_dispatch_execute(mg_worker *w, const mg_handler *h, mg_req *r)
     bool may_hold = r->partition >= 0 && h->writes && mg_backup_has_sync(w, r->partition);
     /* On the connection's own worker the answer goes straight to its output. */
     r->out = c && !may_hold ? mg_conn_out(c) : &scratch;
-    bool run = r->partition < 0 || r->parked || mg_forward_route(w, h, r, c);
+    bool run = r->partition < 0 || r->parked || mg_forward_route(w, r, c);
     if (run) {
         uint64_t seq0 = r->partition >= 0 ? mg_backup_seq(w, r->partition) : 0;
         h->fn(r);

@@ -53,7 +53,6 @@ typedef struct pstate {
     int ntargets;
     target targets[MAX_TARGETS];
     pending *head, *tail;
-    size_t npending;
     mg_buf batch;          /* records written this turn */
     uint64_t batch_first;
     bool dirty;
@@ -375,7 +374,6 @@ bool mg_backup_hold(mg_worker *w, const mg_req *r, const mg_buf *answer)
     else
         ps->head = q;
     ps->tail = q;
-    ps->npending++;
     w->repl->npending++;
     return true;
 }
@@ -414,7 +412,6 @@ static void release(mg_worker *w, int32_t p, pstate *ps, int64_t now)
         ps->head = q->next;
         if (!ps->head)
             ps->tail = NULL;
-        ps->npending--;
         w->repl->npending--;
         deliver(w, p, q, status);
         free(q);

@@ -80,9 +80,8 @@ void mg_forward_free(mg_worker *w)
     }
 }
 
-bool mg_forward_route(mg_worker *w, const mg_handler *h, mg_req *r, mg_conn *local)
+bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
 {
-    (void)h;
     const mg_topology *t = w->topo;
     if (mg_topology_is_primary(t, r->partition))
         return true;

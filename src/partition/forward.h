@@ -25,7 +25,7 @@
 /* Decides where a keyed request runs, on the partition's worker.  True: run
  * it here.  False: it was forwarded, or answered with an error in r->out
  * (r->suspended tells which). */
-bool mg_forward_route(mg_worker *w, const mg_handler *h, mg_req *r, mg_conn *local);
+bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local);
 
 void mg_forward_on_request(mg_worker *w, const mg_dp_frame *f);
 void mg_forward_on_answer(mg_worker *w, const mg_dp_frame *f);

@@ -650,20 +650,7 @@ func (m *ClusterMember) start() error {
 		}
 		cmd = exec.Command(MemgridBinary(), args...)
 	case TargetHazelcast:
-		cmd = exec.Command(javaBin(),
-			"-Xms128m", "-Xmx1g",
-			"-Djava.net.preferIPv4Stack=true",
-			"-Dhazelcast.phone.home.enabled=false",
-			"-Dhazelcast.config="+m.ConfigPath,
-			"--add-modules", "java.se",
-			"--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-			"--add-opens", "java.base/java.lang=ALL-UNNAMED",
-			"--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-			"--add-opens", "java.management/sun.management=ALL-UNNAMED",
-			"--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-			"-cp", HazelcastJar(),
-			"com.hazelcast.core.server.HazelcastMemberStarter")
-		cmd.Env = append(os.Environ(), "HZ_PHONE_HOME_ENABLED=false")
+		cmd = hazelcastCommand(m.ConfigPath, "128m", "1g")
 	}
 	p, err := startProcess(cmd, inc.logPath)
 	if err != nil {

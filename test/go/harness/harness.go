@@ -64,6 +64,26 @@ type Member struct {
 	proc        *process
 }
 
+// hazelcastCommand is a Hazelcast 5.7 member reading configPath, with the
+// module flags it asks for on JDK 17 and phone-home off.
+func hazelcastCommand(configPath, minHeap, maxHeap string) *exec.Cmd {
+	cmd := exec.Command(javaBin(),
+		"-Xms"+minHeap, "-Xmx"+maxHeap,
+		"-Djava.net.preferIPv4Stack=true",
+		"-Dhazelcast.phone.home.enabled=false",
+		"-Dhazelcast.config="+configPath,
+		"--add-modules", "java.se",
+		"--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+		"--add-opens", "java.base/java.lang=ALL-UNNAMED",
+		"--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+		"--add-opens", "java.management/sun.management=ALL-UNNAMED",
+		"--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+		"-cp", HazelcastJar(),
+		"com.hazelcast.core.server.HazelcastMemberStarter")
+	cmd.Env = append(os.Environ(), "HZ_PHONE_HOME_ENABLED=false")
+	return cmd
+}
+
 // ModuleRoot is the directory of test/go.
 func ModuleRoot() string {
 	_, file, _, ok := runtime.Caller(0)
@@ -352,22 +372,7 @@ func startOnce(target Target, opts Options) (*Member, error) {
 		if err := os.WriteFile(m.ConfigPath, []byte(renderYAML(target, opts, port)), 0o644); err != nil {
 			return fail(err)
 		}
-		args := []string{
-			"-Xms256m", "-Xmx2g",
-			"-Djava.net.preferIPv4Stack=true",
-			"-Dhazelcast.phone.home.enabled=false",
-			"-Dhazelcast.config=" + m.ConfigPath,
-			"--add-modules", "java.se",
-			"--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-			"--add-opens", "java.base/java.lang=ALL-UNNAMED",
-			"--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-			"--add-opens", "java.management/sun.management=ALL-UNNAMED",
-			"--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-			"-cp", HazelcastJar(),
-			"com.hazelcast.core.server.HazelcastMemberStarter",
-		}
-		cmd := exec.Command(javaBin(), args...)
-		cmd.Env = append(os.Environ(), "HZ_PHONE_HOME_ENABLED=false")
+		cmd := hazelcastCommand(m.ConfigPath, "256m", "2g")
 		if m.proc, err = startProcess(cmd, m.LogPath); err != nil {
 			return fail(err)
 		}
