@@ -12,6 +12,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null || echo -luv -lya
 LIBS     := $(PKG_LIBS) -lpthread -lm
 
 OPT      ?= -O2 -g
+
+# `make` alone builds the member (the flavour rules below would otherwise
+# make the library the default goal).
+.DEFAULT_GOAL := all
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRCS := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)

@@ -9,7 +9,8 @@
  * Integers are little-endian; "bytes" is a u32 length and that many bytes.
  *
  *   32 FORWARD         4 origin worker; 8 origin connection id; 16 client
- *                      UUID; 4 partition; 4 forwarding worker; rest: one
+ *                      UUID; 4 partition; 4 forwarding worker; 8 the
+ *                      forwarding member's table version; rest: one
  *                      client request message a member received for a
  *                      partition another member owns
  *   33 FORWARD_ANSWER  4 forwarding worker; 4 origin worker; 8 origin
@@ -28,7 +29,9 @@
  *                      seq+1, ...; a snapshot is REPL frames flagged
  *                      RESET (the receiver empties the partition first),
  *                      then none, then END (seq = the primary's seq at the
- *                      snapshot: the next plain record is seq+1)
+ *                      snapshot: the next plain record is seq+1); or
+ *                      flagged FOLLOW with 16 origin UUID instead of
+ *                      records (see MG_DP_SNAP_FOLLOW)
  *   35 ACK             4 partition; 8 seq applied; 1 status (MG_DP_ACK_*)
  *   36 MIGRATE         4 partition; 8 table version; 16 destination UUID
  *                      (master to a primary: copy p to the destination and
@@ -68,6 +71,10 @@ enum {
 
 #define MG_DP_SNAP_RESET 0x01
 #define MG_DP_SNAP_END 0x02
+/* FOLLOW: a new primary tells a replica "my copy is the stream of <origin>
+ * up to seq; if yours is too, follow mine from seq+1".  Its body after the
+ * seq is the origin's UUID instead of records. */
+#define MG_DP_SNAP_FOLLOW 0x04
 
 enum { MG_DP_REC_PUT = 1, MG_DP_REC_DEL = 2, MG_DP_REC_CLEAR = 3, MG_DP_REC_LOCK = 4 };
 

@@ -93,6 +93,24 @@ void mg_map_unregister(mg_member *m, mg_map *map)
     pthread_mutex_unlock(&m->maps_lock);
 }
 
+/* Entries freed per loop turn: about half a millisecond of work. */
+#define REAP_BUDGET 4096
+
+static void reap(mg_worker *w, size_t budget)
+{
+    while (w->reaping && budget > 0) {
+        mg_part *part = w->reaping;
+        if (!mg_store_free_some(part->store, &budget))
+            break;
+        w->reaping = part->reap_next;
+        free(part);
+    }
+    if (!w->reaping)
+        uv_idle_stop(&w->reap);
+}
+
+void mg_map_reap(uv_idle_t *idle) { reap(idle->data, REAP_BUDGET); }
+
 static void part_free(mg_worker *w, mg_part *part, bool wake)
 {
     mg_locks_drop_all(w, part, wake);
@@ -102,6 +120,7 @@ static void part_free(mg_worker *w, mg_part *part, bool wake)
 
 static void drop_parts(mg_worker *w, mg_map *map, bool wake)
 {
+    reap(w, SIZE_MAX);   /* dropped stores count into their map's stats */
     if (mg_bmap_get(&w->map_cache, map->name, map->name_len) == map)
         mg_bmap_remove(&w->map_cache, map->name, map->name_len);
     for (int32_t p = w->idx; p < map->partition_count; p += w->m->nworkers) {
@@ -123,10 +142,14 @@ void mg_map_drop_partition(mg_worker *w, int32_t p)
         mg_part *part = maps[i]->parts[p];
         if (part) {
             maps[i]->parts[p] = NULL;
-            part_free(w, part, false);
+            mg_locks_drop_all(w, part, false);
+            part->reap_next = w->reaping;
+            w->reaping = part;
         }
     }
     free(maps);
+    if (w->reaping && !uv_is_active((uv_handle_t *)&w->reap))
+        uv_idle_start(&w->reap, mg_map_reap);
 }
 
 void mg_map_free(mg_map *map)
@@ -139,6 +162,7 @@ void mg_map_free(mg_map *map)
 
 void mg_map_worker_release(mg_worker *w)
 {
+    reap(w, SIZE_MAX);
     size_t n;
     mg_map **maps = mg_map_snapshot(w->m, &n);
     for (size_t i = 0; i < n; i++)

@@ -26,6 +26,7 @@
 #include "util/bmap.h"
 
 typedef struct mg_part {
+    struct mg_part *reap_next;  /* dropped, entries still being freed (mg_map_reap) */
     mg_store *store;
     mg_bmap locks;          /* key[4..] -> mg_lock* (map/locks.h) */
     uint64_t scan_cursor;   /* background expiry position */
@@ -84,6 +85,11 @@ void mg_map_free(mg_map *map);
 /* Frees partition p of every map (p's worker): the member no longer holds
  * a replica of it, or must take a fresh copy. */
 void mg_map_drop_partition(mg_worker *w, int32_t p);
+/* Dropped partitions free their entries a slice per loop turn, so that a
+ * member handing away a hundred partitions does not stall its requests for
+ * the tens of milliseconds a whole free takes; the worker's idle handle runs
+ * this until nothing is left. */
+void mg_map_reap(uv_idle_t *idle);
 
 /* Background expiry, and eviction when the member nears its memory limit:
  * a bounded slice per tick on this worker's partitions. */

@@ -297,24 +297,42 @@ mg_store *mg_store_new(mg_slab *heap, mg_mem_acct *map_acct, mg_mem_worker *work
 
 void mg_store_free(mg_store *s)
 {
-    if (!s)
-        return;
-    note(s, -(int64_t)store_count(s), 0);
+    size_t unbounded = SIZE_MAX;
+    if (s)
+        mg_store_free_some(s, &unbounded);
+}
+
+bool mg_store_free_some(mg_store *s, size_t *budget)
+{
+    /* The store is unreachable: rehash_idx is free to be the bucket cursor,
+     * starting at t[0]'s first undrained bucket. */
     for (int i = 0; i < 2; i++) {
         mg_table *t = &s->t[i];
-        for (size_t b = 0; b < t->size; b++) {
-            mg_entry *e = t->buckets[b];
-            while (e) {
-                mg_entry *next = e->next;
+        size_t freed = 0;
+        while (s->rehash_idx < t->size && freed < *budget) {
+            mg_entry **b = &t->buckets[s->rehash_idx];
+            while (*b && freed < *budget) {
+                mg_entry *e = *b;
+                *b = e->next;
                 entry_free(s, e);
-                e = next;
+                freed++;
             }
+            if (!*b)
+                s->rehash_idx++;
         }
-        if (t->size)
+        t->used -= freed;
+        *budget = freed < *budget ? *budget - freed : 0;
+        note(s, -(int64_t)freed, 0);
+        if (s->rehash_idx < t->size)
+            return false;
+        if (t->size) {
             table_release(s, t);
+            s->rehash_idx = 0;
+        }
     }
     note(s, 0, -(int64_t)s->table_bytes);
     free(s);
+    return true;
 }
 
 size_t mg_store_count(const mg_store *s)

@@ -231,6 +231,9 @@ typedef struct mg_store mg_store;
  * as evictable. */
 mg_store *mg_store_new(mg_slab *heap, mg_mem_acct *map_acct, mg_mem_worker *worker, bool evictable);
 void mg_store_free(mg_store *s);              /* frees every entry */
+/* The same in slices, for a store nothing reaches any more: frees entries
+ * until *budget (decremented) runs out; true once the store itself is gone. */
+bool mg_store_free_some(mg_store *s, size_t *budget);
 size_t mg_store_count(const mg_store *s);
 size_t mg_store_bytes(const mg_store *s);     /* sum of mg_entry_cost + table */
 

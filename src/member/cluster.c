@@ -430,6 +430,24 @@ static int target_worker(mg_worker *w, const uint8_t *frame, size_t len)
     return origin >= 0 && origin < m->nworkers ? origin : w->idx;
 }
 
+/* Replication or a forwarded request sent under a table newer than the one
+ * installed here, while this member is in the cluster (a member that was
+ * removed installs no newer table: it handles what it gets at once, as a
+ * non-member).  A forwarded request that waits for the table which makes
+ * this member its owner is served instead of refused. */
+static bool from_newer_table(const mg_worker *w, const uint8_t *frame, size_t len)
+{
+    if ((frame[5] != MG_DP_REPL && frame[5] != MG_DP_FORWARD) || !w->topo->is_member)
+        return false;
+    mg_dp_frame f;
+    if (mg_dp_open(frame, len, &f) != 0)
+        return false;
+    mg_bc_take(&f.body, frame[5] == MG_DP_REPL ? 4 : 4 + 8 + 16 + 4 + 4);
+    uint64_t tv = mg_bc_u64(&f.body);
+    uint64_t mine = w->topo->table ? w->topo->table->version : 0;
+    return !f.body.bad && tv > mine;
+}
+
 static void handle_here(mg_worker *w, const uint8_t *frame, size_t len)
 {
     mg_member *m = w->m;
@@ -438,9 +456,14 @@ static void handle_here(mg_worker *w, const uint8_t *frame, size_t len)
             mg_membership_receive(m->cluster->ms, frame, len);
         return;
     }
-    if (!w->topo) {
+    if (!w->topo || from_newer_table(w, frame, len)) {
         /* A copy or a request that overtook this worker's first topology
-         * (it is in the inbox): handled right after it is installed. */
+         * (it is in the inbox), or replication or a request from a member
+         * on a table this worker has not installed yet: handled right after
+         * the next install.  Replication is so applied under the table it was sent
+         * for, which is what lets a backup switch to a new primary's stream
+         * without a copy (backup.c, FOLLOW).  A sender's table versions only
+         * grow, so its frames keep their order. */
         if (w->early_frames.len + len < MG_EARLY_FRAMES_MAX) {
             uint32_t n = (uint32_t)len;
             mg_buf_append(&w->early_frames, &n, 4);

@@ -34,8 +34,9 @@ typedef struct mg_req {
     mg_conn *local;          /* the connection, when running on its worker */
     mg_parked *parked;       /* set when re-run from a wait queue */
     bool suspended;          /* the handler parked the request: no answer yet */
-    uint64_t repl_seq;
-    const struct mg_bulk_origin *bulk_origin;   /* a whole-map request run for another member (map_bulk.c) */       /* replication number of its write, 0 = none (partition/backup.h) */
+    uint64_t repl_seq;       /* replication number of its write, 0 = none (partition/backup.h) */
+    uint64_t via_table;      /* forwarded: the table version the forwarding member routed by */
+    const struct mg_bulk_origin *bulk_origin;   /* a whole-map request run for another member (map_bulk.c) */
     bool timed_out;          /* re-run because its wait deadline passed */
     bool handed_over;        /* came from another worker's connection (counted there) */
 } mg_req;

@@ -73,6 +73,8 @@ int mg_worker_init(mg_worker *w, mg_member *m, int idx)
     uv_check_init(&w->loop, &w->flush);
     w->flush.data = w;
     uv_check_start(&w->flush, on_check);
+    uv_idle_init(&w->loop, &w->reap);
+    w->reap.data = w;
     uv_timer_init(&w->loop, &w->sweep);
     w->sweep.data = w;
     uv_timer_start(&w->sweep, on_sweep, MG_SWEEP_INTERVAL_MS, MG_SWEEP_INTERVAL_MS);

@@ -57,6 +57,8 @@ struct mg_worker {
     uv_async_t wake;
     uv_check_t flush;            /* after each loop turn: write what handlers queued */
     uv_timer_t sweep;            /* background expiry */
+    uv_idle_t reap;              /* frees dropped partitions a slice per turn (map.c) */
+    struct mg_part *reaping;
     uv_poll_t accept_poll;       /* worker 0 only: the listening socket */
     bool accepting;
 

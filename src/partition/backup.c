@@ -23,6 +23,7 @@ typedef struct target {
     uint64_t refused;    /* highest seq it refused (follows another primary) */
     bool sync;           /* writes wait for it */
     bool migration;      /* a migration destination: report when it caught up */
+    bool catching_up;    /* a new destination still taking its copy: nobody waits for it yet */
     bool reported;
     uint64_t report_seq;
     uint64_t report_tv;
@@ -337,6 +338,19 @@ static void send_snapshot(mg_worker *w, int32_t p, pstate *ps, const mg_uuid *to
     mg_buf_free(&b);
 }
 
+/* A replica whose copy is the stream of `origin` up to our seq follows us
+ * from here, without a copy; any other answers with SYNC and gets one. */
+static void send_follow(mg_worker *w, int32_t p, pstate *ps, const mg_uuid *to, const mg_uuid *origin)
+{
+    mg_buf b;
+    mg_buf_init(&b);
+    size_t start = repl_begin(w, &b, p, MG_DP_SNAP_FOLLOW, ps->seq);
+    mg_bc_put_uuid(&b, origin);
+    mg_dp_end(&b, start);
+    mg_cluster_send(w, to, b.data, b.len);
+    mg_buf_free(&b);
+}
+
 /* ---- primary: acknowledgements and held answers ---------------------------------- */
 
 enum { WAIT, DONE, REFUSED };
@@ -468,6 +482,13 @@ void mg_backup_on_ack(mg_worker *w, const mg_dp_frame *f)
     } else if (seq > t->refused) {
         t->refused = seq;
     }
+    if (t->catching_up && t->acked >= t->report_seq) {
+        /* It holds the copy and the records since: from now on writes wait
+         * for it, and it is done once it has everything numbered so far. */
+        t->catching_up = false;
+        t->sync = true;
+        t->report_seq = ps->seq;
+    }
     if (t->migration && !t->reported && t->acked >= t->report_seq) {
         t->reported = true;
         send_migrate_done(w, p, t, MG_DP_MIGRATE_OK);
@@ -488,6 +509,11 @@ void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topolo
         int role = now->is_member ? mg_topology_role(now, p) : -1;
         if (role == 0) {
             bool was_primary = ps->primary;
+            /* A replica that becomes primary holds the stream of the primary
+             * it followed (or its own) up to ps->seq; replicas holding the
+             * same switch to ours without a copy. */
+            bool has_stream = !was_primary && ps->has_source && !ps->in_snapshot;
+            mg_uuid stream = ps->source;
             target next[MAX_TARGETS];
             int n = 0;
             bool fresh[MAX_TARGETS];
@@ -499,6 +525,7 @@ void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topolo
                 next[n] = prev ? *prev : (target){.member = *u};
                 next[n].sync = r <= now->sync_backups;
                 next[n].migration = false;
+                next[n].catching_up = false;
                 fresh[n] = prev == NULL;
                 n++;
             }
@@ -510,13 +537,23 @@ void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topolo
             ps->in_snapshot = false;
             memcpy(ps->targets, next, sizeof next[0] * (size_t)n);
             ps->ntargets = n;
-            for (int i = 0; i < n; i++)
-                if (fresh[i])
+            for (int i = 0; i < n; i++) {
+                if (!fresh[i])
+                    continue;
+                if (has_stream)
+                    send_follow(w, p, ps, &ps->targets[i].member, &stream);
+                else
                     send_snapshot(w, p, ps, &ps->targets[i].member);
+            }
         } else {
             if (ps->primary) {
                 flush_partition(w, p, ps);
                 ps->primary = false;
+                /* What we hold is our own stream up to ps->seq: the new
+                 * primary's FOLLOW names it if it holds the same. */
+                ps->source = now->self;
+                ps->has_source = true;
+                ps->in_snapshot = false;
                 /* Migration destinations stop counting: the table names the
                  * replicas now. */
                 if (!ps->head)
@@ -605,6 +642,27 @@ static void ask_sync(mg_worker *w, const mg_uuid *to, int32_t p)
     mg_buf_free(&b);
 }
 
+/* FOLLOW from a new primary (it comes under a table installed here: newer
+ * ones wait, cluster.c).  Only a copy that is exactly the named stream up to
+ * seq may continue with the sender's records; anything else takes a copy. */
+static void on_follow(mg_worker *w, int32_t p, pstate *ps, const mg_dp_frame *f, uint64_t tv, uint64_t seq,
+                      mg_uuid origin)
+{
+    if (ps->primary) {
+        send_ack(w, &f->sender, p, seq, MG_DP_ACK_NOT_SOURCE);
+        return;
+    }
+    if (ps->has_source && !ps->in_snapshot && mg_uuid_eq(&ps->source, &origin) && ps->seq == seq) {
+        ps->source = f->sender;
+        if (tv > ps->data_tv)
+            ps->data_tv = tv;
+        send_ack(w, &f->sender, p, seq, MG_DP_ACK_OK);
+        return;
+    }
+    ps->asked_sync = mg_clock_mono_ns() / 1000000;
+    ask_sync(w, &f->sender, p);
+}
+
 void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f)
 {
     mg_bc_rd rd = f->body;
@@ -616,6 +674,10 @@ void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f)
         return;
     pstate *ps = ps_of(w, p);
     uint64_t mine = w->topo->table ? w->topo->table->version : 0;
+    if (flags & MG_DP_SNAP_FOLLOW) {
+        on_follow(w, p, ps, f, tv, seq, mg_bc_uuid(&rd));
+        return;
+    }
     if (flags & MG_DP_SNAP_RESET) {
         if (ps->primary && tv <= mine) {
             /* we are the primary, as far as any table we know says */
@@ -716,9 +778,14 @@ void mg_backup_on_migrate(mg_worker *w, const mg_dp_frame *f)
             return;
         }
         d = &ps->targets[ps->ntargets++];
-        *d = (target){.member = dest};
+        *d = (target){.member = dest, .catching_up = true};
     }
-    d->sync = true;
+    /* A new destination does not hold writes up while its copy travels;
+     * it becomes synchronous once it acknowledged the copy (mg_backup_on_ack),
+     * and is reported done only after that.  A replica already in the
+     * table keeps the role it has. */
+    if (!d->catching_up)
+        d->sync = true;
     d->migration = true;
     d->reported = false;
     d->report_tv = tv;

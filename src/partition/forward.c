@@ -40,6 +40,7 @@ static void send_forward(mg_worker *w, const mg_req *r, const mg_uuid *owner)
     mg_bc_put_uuid(&b, &r->client);
     mg_bc_put_u32(&b, (uint32_t)r->partition);
     mg_bc_put_u32(&b, (uint32_t)w->idx);
+    mg_bc_put_u64(&b, t->table ? t->table->version : 0);
     mg_buf_append(&b, r->msg, r->len);
     mg_dp_end(&b, start);
     mg_cluster_send(w, owner, b.data, b.len);
@@ -90,8 +91,13 @@ bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
         return false;
     }
     const mg_uuid *owner = mg_pt_owner(t->table, (uint32_t)r->partition, 0);
-    if (!owner || r->conn.remote || !mg_topology_member(t, owner)) {
-        /* forwarded already (one hop), or no live owner yet */
+    /* A forwarded request goes on only when our table is newer than the
+     * one it was routed by (the owner moved meanwhile): table versions grow
+     * along its path, so it cannot loop, and the answer comes back the way
+     * it went. */
+    bool stale_route = r->conn.remote && r->via_table < t->table->version;
+    if (!owner || (r->conn.remote && !stale_route) || !mg_topology_member(t, owner)) {
+        /* no live owner yet, or the owner under the same table is not us */
         retryable(r, owner ? "the partition is moving between members" : "the partition has no owner yet");
         return false;
     }
@@ -112,6 +118,7 @@ void mg_forward_on_request(mg_worker *w, const mg_dp_frame *f)
     r.client.is_null = false;
     r.partition = (int32_t)mg_bc_u32(&rd);
     r.conn.via_worker = (int)mg_bc_u32(&rd);
+    r.via_table = mg_bc_u64(&rd);   /* cluster.c made sure ours is at least as new */
     size_t len = mg_bc_left(&rd);
     const uint8_t *msg = mg_bc_take(&rd, len);
     if (rd.bad || r.partition < 0 || r.partition >= w->m->partition_count)

@@ -30,7 +30,7 @@
 #include "cluster/data_proto.h"
 #include "cluster/membership.h"
 
-#define MG_MIGRATION_PARALLEL 32
+#define MG_MIGRATION_PARALLEL 4
 
 typedef struct mg_migration_master mg_migration_master;
 struct mg_cluster;

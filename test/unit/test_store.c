@@ -842,6 +842,49 @@ static void scan_under_churn(bool grow)
     mg_store_free(s);
 }
 
+/* A dropped store freed a slice at a time (mg_store_free_some): each call
+ * frees at most its budget, the map's counters fall with every slice and
+ * reach zero with the last one, also for a store caught in a rehash, and
+ * every entry goes back to the heap (teardown). */
+static void test_free_in_slices(void **state)
+{
+    enum { N = 5000, BUDGET = 300 };
+    for (int mid_rehash = 0; mid_rehash < 2; mid_rehash++) {
+        mg_mem_acct acct = {0};
+        mg_store *s = mg_store_new(H, &acct, NULL, false);
+        uint8_t k[KEY_MAX];
+        mg_store_stats st;
+        uint32_t n = 0;
+        for (; n < N || (mid_rehash && (mg_store_read_stats(s, &st), !st.rehashing)); n++) {
+            mg_entry *old;
+            mg_store_put(s, k, make_key(k, n, 0), (const uint8_t *)"v", 1, 0, &old);
+        }
+        if (mid_rehash) {
+            mg_store_read_stats(s, &st);
+            assert_true(st.rehashing);
+        }
+        assert_int_equal(atomic_load(&acct.entries), n);
+        int64_t before = atomic_load(&acct.entries);
+        size_t calls = 0;
+        for (;;) {
+            size_t budget = BUDGET;
+            calls++;
+            bool gone = mg_store_free_some(s, &budget);
+            int64_t now = atomic_load(&acct.entries);
+            assert_true(before - now <= BUDGET);
+            assert_true(before - now == (int64_t)(BUDGET - budget));
+            before = now;
+            if (gone)
+                break;
+            assert_int_equal(budget, 0);
+            assert_true(calls <= n / BUDGET + 2);
+        }
+        assert_true(calls >= n / BUDGET);
+        assert_int_equal(atomic_load(&acct.entries), 0);
+        assert_int_equal(atomic_load(&acct.bytes), 0);
+    }
+}
+
 static void test_scan_survives_grow(void **state)
 {
     scan_under_churn(true);
@@ -969,6 +1012,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_empty, heap_setup, heap_teardown),
+        cmocka_unit_test_setup_teardown(test_free_in_slices, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_put_fresh_entry_metadata, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_header_ignored, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_length_and_bytes_matter, heap_setup, heap_teardown),
