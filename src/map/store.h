@@ -128,11 +128,22 @@ _Static_assert(offsetof(mg_entry, x) == MG_ENTRY_BASE, "entry base is 18 bytes")
 static inline unsigned mg_entry_shape(const mg_entry *e) { return e->meta & MG_EF_ALL; }
 static inline bool mg_entry_has(const mg_entry *e, unsigned f) { return (e->meta & f) != 0; }
 
+/* Bits set in the low byte.  Not __builtin_popcount: without -mpopcnt (which
+ * the build cannot assume) that is a libgcc call, and these run several
+ * times per request. */
+static inline unsigned mg_popcount8(unsigned x)
+{
+    x &= 0xffu;
+    x = x - ((x >> 1) & 0x55u);
+    x = (x & 0x33u) + ((x >> 2) & 0x33u);
+    return (x + (x >> 4)) & 0x0fu;
+}
+
 /* Header bytes for a set of fields. */
 static inline size_t mg_entry_header(unsigned fields)
 {
-    return MG_ENTRY_BASE + 4 * (size_t)__builtin_popcount(fields & MG_EF_U32S) +
-           6 * (size_t)__builtin_popcount(fields & MG_EF_U48S);
+    return MG_ENTRY_BASE + 4 * (size_t)mg_popcount8(fields & MG_EF_U32S) +
+           6 * (size_t)mg_popcount8(fields & MG_EF_U48S);
 }
 
 /* Offset of field f (which must be present). */
@@ -140,9 +151,9 @@ static inline size_t mg_entry_field_off(unsigned meta, unsigned f)
 {
     unsigned below = meta & MG_EF_ALL & (f - 1);
     if (f & MG_EF_U32S)
-        return MG_ENTRY_BASE + 4 * (size_t)__builtin_popcount(below);
-    return MG_ENTRY_BASE + 4 * (size_t)__builtin_popcount(meta & MG_EF_U32S) +
-           6 * (size_t)__builtin_popcount(below & MG_EF_U48S);
+        return MG_ENTRY_BASE + 4 * (size_t)mg_popcount8(below);
+    return MG_ENTRY_BASE + 4 * (size_t)mg_popcount8(meta & MG_EF_U32S) +
+           6 * (size_t)mg_popcount8(below & MG_EF_U48S);
 }
 
 static inline uint32_t mg_entry_u32(const mg_entry *e, unsigned f)

@@ -600,10 +600,25 @@ static void apply_lock(mg_worker *w, mg_map *map, int32_t p, mg_part *part, cons
         l->count = r->count;
 }
 
-static void apply(mg_worker *w, int32_t p, const mg_dp_record *r)
+/* The map of the last record applied: a copy names the same map thousands
+ * of times in a row. */
+typedef struct apply_ctx {
+    const uint8_t *name;
+    size_t name_len;
+    mg_map *map;
+    mg_part *part;
+} apply_ctx;
+
+static void apply(mg_worker *w, int32_t p, const mg_dp_record *r, apply_ctx *ac)
 {
-    mg_map *map = mg_map_lookup(w, r->name, r->name_len);
-    mg_part *part = mg_map_part(w, map, p);
+    if (!ac->map || ac->name_len != r->name_len || memcmp(ac->name, r->name, r->name_len) != 0) {
+        ac->map = mg_map_lookup(w, r->name, r->name_len);
+        ac->part = mg_map_part(w, ac->map, p);
+        ac->name = r->name;
+        ac->name_len = r->name_len;
+    }
+    mg_map *map = ac->map;
+    mg_part *part = ac->part;
     switch (r->kind) {
     case MG_DP_REC_PUT: {
         mg_entry *old = NULL;
@@ -719,13 +734,14 @@ void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f)
     }
     uint64_t n = 0;
     mg_dp_record r;
+    apply_ctx ac = {0};
     while (mg_bc_left(&rd) > 0) {
         if (!mg_dp_next_record(&rd, &r)) {
             MG_WARN(&w->m->log, "partition %d: malformed replication record from a member; asking for a copy", p);
             ask_sync(w, &f->sender, p);
             return;
         }
-        apply(w, p, &r);
+        apply(w, p, &r, &ac);
         n++;
     }
     if (snapshot) {

@@ -79,16 +79,43 @@ static void send_migrate(mg_migration_master *mm, copy *cp)
     cp->sent_at = now_ms();
 }
 
+/* Copies in flight from one source (sources are primaries of the table:
+ * at most MG_CL_MAX_MEMBERS of them). */
+typedef struct source_load {
+    mg_uuid source;
+    int sent;
+} source_load;
+
+static source_load *load_of(source_load *v, int *n, const mg_uuid *source)
+{
+    for (int i = 0; i < *n; i++)
+        if (mg_uuid_eq(&v[i].source, source))
+            return &v[i];
+    v[*n] = (source_load){.source = *source};
+    return &v[(*n)++];
+}
+
 static void pump(mg_migration_master *mm)
 {
     int64_t now = now_ms();
+    source_load loads[MG_CL_MAX_MEMBERS];
+    int nloads = 0;
+    for (size_t i = 0; i < mm->ncopies; i++)
+        if (mm->copies[i].state == COPY_SENT)
+            load_of(loads, &nloads, &mm->copies[i].source)->sent++;
     for (size_t i = 0; i < mm->ncopies; i++) {
         copy *cp = &mm->copies[i];
-        bool lost = cp->state == COPY_SENT && now - cp->sent_at > 3000;   /* asked again: a copy is idempotent */
-        if (cp->state == COPY_WAITING && mm->nsent - mm->ndone >= MG_MIGRATION_PARALLEL)
+        if (cp->state == COPY_SENT && now - cp->sent_at > 3000) {
+            send_migrate(mm, cp);   /* asked again: a copy is idempotent */
             continue;
-        if (cp->state == COPY_WAITING || lost)
-            send_migrate(mm, cp);
+        }
+        if (cp->state != COPY_WAITING || mm->nsent - mm->ndone >= MG_MIGRATION_PARALLEL)
+            continue;
+        source_load *l = load_of(loads, &nloads, &cp->source);
+        if (l->sent >= MG_MIGRATION_PER_SOURCE)
+            continue;
+        l->sent++;
+        send_migrate(mm, cp);
     }
 }
 

@@ -22,7 +22,13 @@
  * that dies in the middle of a round loses nothing: the round is abandoned
  * (the table it started from is no longer current), the dead member's
  * partitions are promoted as usual, and the next round starts from there.
- * At most MG_MIGRATION_PARALLEL copies run at once.
+ * At most MG_MIGRATION_PER_SOURCE copies run at once from one primary (its
+ * worker encodes a copy in one go, so more would only stall its requests
+ * and queue up behind each other), at most MG_MIGRATION_PARALLEL in all;
+ * copies from different primaries run side by side.  Measured on the join
+ * of a 3rd member to 2 holding 1M entries (bench/cluster.sh): 4 in flight
+ * from whichever primary came first in partition order took 210-238 ms,
+ * 16 took 286-300 ms; 2 per primary, 8 in all: see docs/benchmarks.md.
  */
 #ifndef MG_PARTITION_MIGRATION_H
 #define MG_PARTITION_MIGRATION_H
@@ -30,7 +36,8 @@
 #include "cluster/data_proto.h"
 #include "cluster/membership.h"
 
-#define MG_MIGRATION_PARALLEL 4
+#define MG_MIGRATION_PARALLEL 8
+#define MG_MIGRATION_PER_SOURCE 2
 
 typedef struct mg_migration_master mg_migration_master;
 struct mg_cluster;

@@ -21,9 +21,27 @@ typedef struct mg_buf {
 void mg_buf_init(mg_buf *b);
 void mg_buf_free(mg_buf *b);
 void mg_buf_reset(mg_buf *b);                  /* len = 0, keeps memory */
-void mg_buf_reserve(mg_buf *b, size_t extra);  /* ensure cap >= len + extra */
-uint8_t *mg_buf_extend(mg_buf *b, size_t n);   /* grow len by n, return old end */
-void mg_buf_append(mg_buf *b, const void *p, size_t n);
+void mg_buf_grow(mg_buf *b, size_t extra);     /* the slow path of reserve */
+
+/* Inline: encoders call these once per field, and the room is almost
+ * always there already. */
+static inline void mg_buf_reserve(mg_buf *b, size_t extra)   /* ensure cap >= len + extra */
+{
+    if (b->cap - b->len < extra)
+        mg_buf_grow(b, extra);
+}
+static inline uint8_t *mg_buf_extend(mg_buf *b, size_t n)    /* grow len by n, return old end */
+{
+    mg_buf_reserve(b, n);
+    uint8_t *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+static inline void mg_buf_append(mg_buf *b, const void *p, size_t n)
+{
+    if (n)
+        memcpy(mg_buf_extend(b, n), p, n);
+}
 
 /* Little-endian stores/loads (the client protocol is little-endian). */
 static inline void mg_put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
