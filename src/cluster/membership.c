@@ -122,8 +122,9 @@ bool mg_cl_suspected(const mg_membership *m, int i)
 {
     if (i < 0 || i >= m->list.count || mg_uuid_eq(&m->list.members[i].uuid, &m->self))
         return false;
-    return m->peers[i].replaced ||
-           m->io.now_ms(m->io.ctx) - m->peers[i].last_heard > m->cfg.max_no_heartbeat_ms;
+    const mg_cl_peer *p = &m->peers[i];
+    return p->replaced || p->refused_at > p->last_heard ||
+           m->io.now_ms(m->io.ctx) - p->last_heard > m->cfg.max_no_heartbeat_ms;
 }
 
 bool mg_cl_master_gone(const mg_membership *m)
@@ -150,7 +151,7 @@ void mg_cl_set_list(mg_membership *m, const mg_cl_list *l)
         if (j >= 0 && m->state == MG_CL_MEMBER)
             peers[i] = m->peers[j];
         else
-            peers[i] = (mg_cl_peer){.last_heard = now};
+            peers[i] = (mg_cl_peer){.last_heard = now, .refused_at = MG_CL_NEVER};
         /* Trust the list's master to act as one until it says otherwise. */
         if (mg_uuid_eq(&l->members[i].uuid, &l->master))
             peers[i].acts_as_master = true;
@@ -470,11 +471,22 @@ void mg_membership_tick(mg_membership *m)
         member_tick(m, now);
 }
 
-void mg_membership_peer_unreachable(mg_membership *m, const mg_cl_addr *addr)
+void mg_membership_peer_unreachable(mg_membership *m, const mg_cl_addr *addr, bool refused)
 {
     for (int i = 0; i < m->cfg.nseeds; i++)
         if (mg_cl_addr_eq(&m->seeds[i], addr))
             m->unreachable |= 1ULL << i;
+    if (!refused || m->state != MG_CL_MEMBER)
+        return;
+    int64_t now = mg_cl_now(m);
+    for (int i = 0; i < m->list.count; i++) {
+        if (!mg_cl_addr_eq(&m->list.members[i].addr, addr) || mg_uuid_eq(&m->list.members[i].uuid, &m->self))
+            continue;
+        if (m->peers[i].refused_at <= m->peers[i].last_heard)
+            mg_cl_logf(m, MG_LOG_INFO, "member %s:%u refuses connections: it is gone", addr->host,
+                       (unsigned)addr->port);
+        m->peers[i].refused_at = now;
+    }
 }
 
 void mg_membership_leave(mg_membership *m)

@@ -10,6 +10,7 @@
  *   mg_membership_tick            time passed (call at least every
  *                                 MG_CL_TICK_MS; the machine reads now_ms)
  *   mg_membership_peer_unreachable a connection attempt to an address failed
+ *                                 (and whether it was refused)
  *
  * plus start and leave.  The same code therefore runs in a member process
  * (io = libuv sockets and timers) and in the unit tests' simulator (io = a
@@ -20,7 +21,8 @@
  *     list; it alone admits and removes members, one per list version, and
  *     publishes the next version only after a majority acknowledged the
  *     current one;
- *   - a member silent for longer than max_no_heartbeat_ms is removed by the
+ *   - a member silent for longer than max_no_heartbeat_ms, or whose address
+ *     refused a connection since it was last heard, is removed by the
  *     master; if the master is silent, the next oldest member claims
  *     mastership with votes from a majority (terms, one vote per term);
  *   - a member that sees a newer list without itself was removed: it takes a
@@ -109,8 +111,11 @@ void mg_membership_start(mg_membership *m);
 int mg_membership_receive(mg_membership *m, const uint8_t *frame, size_t len);
 void mg_membership_tick(mg_membership *m);
 /* A connection to `addr` failed: while joining, a cluster nobody answers for
- * is given up on sooner. */
-void mg_membership_peer_unreachable(mg_membership *m, const mg_cl_addr *addr);
+ * is given up on sooner.  refused: the address answered that nothing listens
+ * there (a process that crashed or was killed; a paused process or a split
+ * network never says so): a member at that address not heard from since is
+ * suspected at once instead of after max_no_heartbeat_ms. */
+void mg_membership_peer_unreachable(mg_membership *m, const mg_cl_addr *addr, bool refused);
 /* Leaves gracefully: the master removes this member (a master hands over to
  * the next oldest first); the state becomes LEFT once the list says so. */
 void mg_membership_leave(mg_membership *m);

@@ -21,6 +21,7 @@
  * with list.members[i] and is carried over by UUID when the list changes. */
 typedef struct mg_cl_peer {
     int64_t last_heard;      /* when a heartbeat last came (our clock) */
+    int64_t refused_at;      /* when its address last refused a connection */
     uint64_t term;           /* from its last heartbeat */
     uint64_t acked;          /* list version in its last heartbeat */
     uint64_t table_version;  /* table version in its last heartbeat */

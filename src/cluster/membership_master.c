@@ -141,7 +141,8 @@ static int choose_removal(mg_membership *m, const char **why)
     int64_t now = mg_cl_now(m);
     for (int k = 0; k < m->list.count; k++)
         if (k != me && mg_cl_suspected(m, k) && !m->peers[k].replaced) {
-            *why = "no heartbeat within max-no-heartbeat";
+            *why = m->peers[k].refused_at > m->peers[k].last_heard ? "its address refuses connections"
+                                                                   : "no heartbeat within max-no-heartbeat";
             return k;
         }
     for (int k = 0; k < m->list.count; k++)

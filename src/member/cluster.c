@@ -209,10 +209,10 @@ static void io_log(void *ctx, mg_log_level level, const char *line)
     mg_logf(&c->m->log, level, "%s", line);
 }
 
-static void on_unreachable(void *ctx, const mg_cl_addr *addr)
+static void on_unreachable(void *ctx, const mg_cl_addr *addr, bool refused)
 {
     mg_cluster *c = ctx;
-    mg_membership_peer_unreachable(c->ms, addr);
+    mg_membership_peer_unreachable(c->ms, addr, refused);
 }
 
 static void on_tick(uv_timer_t *t)

@@ -25,11 +25,12 @@ typedef struct peer_link {
     mg_buf out;       /* queued */
     mg_buf writing;   /* handed to uv_write */
     uint64_t connect_started;   /* uv_now when the dial began */
+    bool redial;      /* the peer closed the link: dial again once the handle is closed */
 } peer_link;
 
 struct mg_links {
     uv_loop_t *loop;
-    void (*on_unreachable)(void *ctx, const mg_cl_addr *addr);
+    void (*on_unreachable)(void *ctx, const mg_cl_addr *addr, bool refused);
     void *ctx;
     unsigned stall_ms;
     peer_link *links[2 * MG_CL_MAX_MEMBERS];
@@ -37,8 +38,8 @@ struct mg_links {
     bool closed;
 };
 
-mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms, void (*on_unreachable)(void *, const mg_cl_addr *),
-                       void *ctx)
+mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms,
+                       void (*on_unreachable)(void *, const mg_cl_addr *, bool), void *ctx)
 {
     mg_links *l = mg_xcalloc(1, sizeof *l);
     l->loop = loop;
@@ -48,6 +49,8 @@ mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms, void (*on_unreachable
     return l;
 }
 
+static void link_connect(mg_links *l, peer_link *k);
+
 static void on_handle_closed(uv_handle_t *h)
 {
     peer_link *k = h->data;
@@ -56,6 +59,14 @@ static void on_handle_closed(uv_handle_t *h)
         mg_buf_free(&k->out);
         mg_buf_free(&k->writing);
         free(k);
+        return;
+    }
+    if (k->redial && k->state == LINK_DOWN && !k->owner->closed) {
+        /* The peer hung up: if its process is gone the dial is refused at
+         * once, which tells the membership far sooner than missing
+         * heartbeats would.  If it is alive, the link is simply back. */
+        k->redial = false;
+        link_connect(k->owner, k);
     }
 }
 
@@ -113,8 +124,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     (void)buf;
     peer_link *k = s->data;
-    if (nread < 0 && k->owner)
+    if (nread < 0 && k->owner) {
         link_down(k);   /* the peer closed or died */
+        k->redial = true;
+    }
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -126,7 +139,7 @@ static void on_connect(uv_connect_t *req, int status)
         mg_links *l = k->owner;
         link_down(k);
         if (l->on_unreachable)
-            l->on_unreachable(l->ctx, &k->addr);
+            l->on_unreachable(l->ctx, &k->addr, status == UV_ECONNREFUSED);
         return;
     }
     k->state = LINK_UP;
@@ -167,7 +180,7 @@ static void link_connect(mg_links *l, peer_link *k)
     memset(&ss, 0, sizeof ss);
     if (resolve(&k->addr, &ss) != 0) {
         if (l->on_unreachable)
-            l->on_unreachable(l->ctx, &k->addr);
+            l->on_unreachable(l->ctx, &k->addr, false);
         return;
     }
     if (k->handle_open)   /* still closing from the last failure: try on the next send */
@@ -181,7 +194,7 @@ static void link_connect(mg_links *l, peer_link *k)
     if (uv_tcp_connect(&k->creq, &k->tcp, (struct sockaddr *)&ss, on_connect) < 0) {
         link_down(k);
         if (l->on_unreachable)
-            l->on_unreachable(l->ctx, &k->addr);
+            l->on_unreachable(l->ctx, &k->addr, false);
     }
 }
 
@@ -216,7 +229,7 @@ void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, si
         /* a dial that hangs (SYNs into a split network): start over */
         link_down(k);
         if (l->on_unreachable)
-            l->on_unreachable(l->ctx, &k->addr);
+            l->on_unreachable(l->ctx, &k->addr, false);
     }
     mg_buf_append(&k->out, frame, len);
     if (k->state == LINK_DOWN)

@@ -30,9 +30,11 @@ typedef struct mg_links mg_links;
 
 /* stall_ms: a dial that has not connected, or data the peer has not
  * acknowledged, for this long fails the link (the next send redials).
- * on_unreachable: a connection to addr failed (may be NULL). */
+ * on_unreachable: a connection to addr failed, refused or not (may be
+ * NULL).  A link the peer closes is dialled again at once, so that a
+ * member whose process died is reported refused within milliseconds. */
 mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms,
-                       void (*on_unreachable)(void *ctx, const mg_cl_addr *addr), void *ctx);
+                       void (*on_unreachable)(void *ctx, const mg_cl_addr *addr, bool refused), void *ctx);
 void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, size_t len);
 /* Bytes queued or being written on every link (graceful shutdown waits for 0). */
 size_t mg_links_backlog(const mg_links *l);

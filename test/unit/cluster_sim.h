@@ -405,7 +405,7 @@ static void sim_deliver(sim *s)
                     msg.bytes[5] == MG_MP_JOIN_RESPONSE ? (const char *)msg.bytes + msg.len - 20 : "");
         if (to->alive && to->m) {
             if (msg.unreachable)
-                mg_membership_peer_unreachable(to->m, &msg.addr);
+                mg_membership_peer_unreachable(to->m, &msg.addr, true);
             else if (mg_membership_receive(to->m, msg.bytes, msg.len) < 0)
                 sim_violation(s, "node %d could not decode a frame from node %d", msg.to, msg.from);
         }

@@ -58,6 +58,21 @@ static bool uuid_gone_everywhere(sim *s, void *arg)
 
 /* Three processes started together form one cluster: one list, oldest
  * first, one master, one balanced table. */
+/* Gone from the list of every live member other than the one it names
+ * (which, cut off, still lists itself). */
+static bool uuid_gone_everywhere_but(sim *s, void *arg)
+{
+    const mg_uuid *u = arg;
+    for (int i = 0; i < s->n; i++) {
+        const mg_cl_list *l = sim_list(s, i);
+        if (!l || !s->nodes[i].m || mg_uuid_eq(mg_membership_self(s->nodes[i].m), u))
+            continue;
+        if (mg_cl_list_find(l, u) >= 0)
+            return false;
+    }
+    return true;
+}
+
 static void test_three_members_form_one_cluster(void **state)
 {
     (void)state;
@@ -165,6 +180,48 @@ static void test_member_killed_is_removed(void **state)
         sim_free(&s);
     }
     printf("  worst time from kill to removal everywhere: %lld ms\n", (long long)worst);
+}
+
+/* A killed process leaves an address that refuses connections: the others
+ * learn it on their next send (a heartbeat at the latest) and the master
+ * removes it then, well before max-no-heartbeat.  A member that is only cut
+ * off (a split, a pause: nothing refuses) keeps the full timeout. */
+static void test_refused_address_removed_early(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sim s;
+        sim_init(&s, 3, seed);
+        sim_start_all(&s);
+        assert_converged(&s, 10000);
+        sim_run(&s, (int64_t)(sim_rand(&s) % 1000));
+        int master = master_node(&s);
+        int victim = (master + 1 + (int)(seed % 2)) % 3;
+        mg_uuid dead = *mg_membership_self(s.nodes[victim].m);
+        sim_kill(&s, victim);
+        int64_t took = sim_run_until(&s, 10000, uuid_gone_everywhere, &dead);
+        assert_true(took >= 0);
+        if (took > s.base.heartbeat_interval_ms + 2 * MG_CL_TICK_MS + 50)
+            fail_msg("seed %llu: a refused member was removed after %lld ms", (unsigned long long)seed,
+                     (long long)took);
+        assert_true(sim_logged(&s.nodes[master], "refuses connections"));
+        assert_converged(&s, 3000);
+        assert_no_violation(&s);
+        sim_free(&s);
+    }
+    sim s;
+    sim_init(&s, 3, 99);
+    sim_start_all(&s);
+    assert_converged(&s, 10000);
+    int master = master_node(&s);
+    int victim = (master + 1) % 3;
+    mg_uuid cut = *mg_membership_self(s.nodes[victim].m);
+    for (int i = 0; i < 3; i++)
+        if (i != victim)
+            sim_cut(&s, i, victim, true);
+    int64_t took = sim_run_until(&s, 10000, uuid_gone_everywhere_but, &cut);
+    assert_true(took >= s.base.max_no_heartbeat_ms);
+    sim_free(&s);
 }
 
 /* SIGSTOP past the timeout, then SIGCONT: the member learns it was
@@ -573,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_members_join_one_by_one),
         cmocka_unit_test(test_master_killed_next_oldest_takes_over),
         cmocka_unit_test(test_member_killed_is_removed),
+        cmocka_unit_test(test_refused_address_removed_early),
         cmocka_unit_test(test_paused_member_rejoins_as_new),
         cmocka_unit_test(test_paused_master_rejoins_as_new),
         cmocka_unit_test(test_wrong_cluster_name_refused),
