@@ -61,6 +61,7 @@ struct mg_store {
     size_t rehash_idx;
     size_t entry_bytes;
     size_t table_bytes;
+    size_t expiring;          /* linked entries with a TTL or max-idle field */
     mg_slab *heap;            /* the owning worker's entry heap */
     mg_mem_acct *map_acct;    /* this map on this worker, or NULL */
     mg_mem_worker *worker;    /* this worker, or NULL */
@@ -168,6 +169,11 @@ static void entry_free(mg_store *s, mg_entry *e)
     s->entry_bytes -= c;
     note(s, 0, -(int64_t)c);
     mg_slab_free(s->heap, e, size);
+}
+
+static inline size_t can_expire(const mg_entry *e)
+{
+    return (e->meta & (MG_EF_TTL | MG_EF_IDLE)) != 0;
 }
 
 static inline size_t store_count(const mg_store *s)
@@ -357,6 +363,11 @@ size_t mg_store_count(const mg_store *s)
     return store_count(s);
 }
 
+size_t mg_store_expiring(const mg_store *s)
+{
+    return s->expiring;
+}
+
 size_t mg_store_bytes(const mg_store *s)
 {
     return s->entry_bytes + s->table_bytes;
@@ -407,10 +418,12 @@ mg_entry *mg_store_put(mg_store *s, const uint8_t *key, size_t klen,
         *link = (*old)->next;
         (*old)->next = NULL;
         s->t[which].used--;
+        s->expiring -= can_expire(*old);
         note(s, -1, 0);
     }
 
     mg_entry *e = entry_new(s, h, key, klen, value, vlen, shape);
+    s->expiring += can_expire(e);
     note(s, 1, 0);
 
     if (s->t[0].size == 0)
@@ -467,6 +480,7 @@ mg_entry *mg_store_reshape(mg_store *s, mg_entry *e, unsigned shape)
     }
     n->next = e->next;
     *link = n;
+    s->expiring += can_expire(n) - can_expire(e);
     entry_free(s, e);
     return n;
 }
@@ -482,6 +496,7 @@ mg_entry *mg_store_unlink(mg_store *s, const uint8_t *key, size_t klen)
     *link = e->next;
     e->next = NULL;
     s->t[which].used--;
+    s->expiring -= can_expire(e);
     note(s, -1, 0);
     maybe_shrink(s);
     return e;
@@ -498,6 +513,7 @@ void mg_store_unlink_entry(mg_store *s, mg_entry *e)
     *link = e->next;
     e->next = NULL;
     s->t[which].used--;
+    s->expiring -= can_expire(e);
     note(s, -1, 0);
     maybe_shrink(s);
 }
@@ -537,6 +553,7 @@ size_t mg_store_remove_if(mg_store *s, mg_store_pred_fn fn, mg_store_removed_fn 
                 *link = e->next;
                 e->next = NULL;
                 t->used--;
+                s->expiring -= can_expire(e);
                 note(s, -1, 0);
                 if (removed)
                     removed(ctx, e);

@@ -246,6 +246,9 @@ void mg_store_free(mg_store *s);              /* frees every entry */
  * until *budget (decremented) runs out; true once the store itself is gone. */
 bool mg_store_free_some(mg_store *s, size_t *budget);
 size_t mg_store_count(const mg_store *s);
+/* Entries that carry a TTL or max-idle: with none, an expiry sweep has
+ * nothing to find here. */
+size_t mg_store_expiring(const mg_store *s);
 size_t mg_store_bytes(const mg_store *s);     /* sum of mg_entry_cost + table */
 
 /* MurmurHash3 x86_32 of key[4..klen) (nothing when klen <= 4), with a seed of

@@ -885,6 +885,46 @@ static void test_free_in_slices(void **state)
     }
 }
 
+static bool every(void *ctx, const mg_entry *e)
+{
+    (void)ctx;
+    (void)e;
+    return true;
+}
+
+/* mg_store_expiring counts linked entries with a TTL or max-idle field
+ * through put, replace, reshape, unlink and remove_if. */
+static void test_expiring_count(void **state)
+{
+    mg_store *s = new_store();
+    uint8_t k[KEY_MAX];
+    mg_entry *old;
+    for (uint32_t id = 0; id < 100; id++) {
+        mg_store_put(s, k, make_key(k, id, 0), NULL, 0, id % 2 ? MG_EF_TTL : 0, &old);
+        assert_null(old);
+    }
+    assert_int_equal(mg_store_expiring(s), 50);
+    /* replace an expiring entry by one without, and the reverse */
+    mg_store_put(s, k, make_key(k, 1, 0), NULL, 0, 0, &old);
+    mg_store_release(s, old);
+    mg_store_put(s, k, make_key(k, 2, 0), NULL, 0, MG_EF_IDLE, &old);
+    mg_store_release(s, old);
+    assert_int_equal(mg_store_expiring(s), 50);
+    mg_entry *e = mg_store_get(s, k, make_key(k, 4, 0));
+    mg_store_reshape(s, e, MG_EF_TTL | MG_EF_UPD);
+    assert_int_equal(mg_store_expiring(s), 51);
+    e = mg_store_get(s, k, make_key(k, 4, 0));
+    mg_store_reshape(s, e, MG_EF_UPD);
+    assert_int_equal(mg_store_expiring(s), 50);
+    mg_store_release(s, mg_store_unlink(s, k, make_key(k, 3, 0)));
+    assert_int_equal(mg_store_expiring(s), 49);
+    mg_store_release(s, mg_store_unlink(s, k, make_key(k, 6, 0)));
+    assert_int_equal(mg_store_expiring(s), 49);
+    mg_store_remove_if(s, every, NULL, NULL);
+    assert_int_equal(mg_store_expiring(s), 0);
+    mg_store_free(s);
+}
+
 static void test_scan_survives_grow(void **state)
 {
     scan_under_churn(true);
@@ -1013,6 +1053,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_empty, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_free_in_slices, heap_setup, heap_teardown),
+        cmocka_unit_test_setup_teardown(test_expiring_count, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_put_fresh_entry_metadata, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_header_ignored, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_length_and_bytes_matter, heap_setup, heap_teardown),
