@@ -358,6 +358,7 @@ static void observe_time(mg_membership *m, int64_t now)
                        "restarting heartbeat deadlines", (long long)(now - m->last_tick));
             for (int i = 0; i < m->list.count; i++)
                 m->peers[i].last_heard = now;
+            m->paused_at = now;   /* serving waits for fresh heartbeats (mg_membership_may_serve) */
             /* Reports queued during the pause describe the past. */
             memset(m->reported, 0, sizeof m->reported);
             /* The others may have elected a master meanwhile.  Until current
@@ -396,6 +397,7 @@ mg_membership *mg_membership_new(const mg_membership_config *cfg, const mg_cl_io
     m->voted_for.is_null = true;
     m->last_cluster_id.is_null = true;
     m->last_tick = MG_CL_NEVER;
+    m->paused_at = MG_CL_NEVER;
     m->last_looking_log = MG_CL_NEVER;
     return m;
 }
@@ -546,6 +548,24 @@ bool mg_membership_has_quorum(const mg_membership *m)
         if (!mg_cl_suspected(m, i))
             alive |= 1ULL << i;
     return mg_cl_quorum_of(m, alive);
+}
+
+bool mg_membership_may_serve(const mg_membership *m)
+{
+    if (m->state != MG_CL_MEMBER)
+        return false;
+    int64_t now = m->io.now_ms(m->io.ctx);
+    int64_t fresh = m->cfg.max_no_heartbeat_ms * 3 / 4;
+    uint64_t heard = 0;
+    for (int i = 0; i < m->list.count; i++) {
+        const mg_cl_peer *p = &m->peers[i];
+        if (mg_uuid_eq(&m->list.members[i].uuid, &m->self))
+            heard |= 1ULL << i;
+        else if (!mg_cl_suspected(m, i) && now - p->last_heard <= fresh && p->last_heard > m->paused_at &&
+                 p->acked <= m->list.version)
+            heard |= 1ULL << i;
+    }
+    return mg_cl_quorum_of(m, heard);
 }
 
 bool mg_membership_is_leaving(const mg_membership *m, const mg_uuid *member)

@@ -140,6 +140,14 @@ bool mg_membership_is_master(const mg_membership *m);
 /* This member heard, within max-no-heartbeat, from a majority of its list
  * (itself included).  The data path will refuse writes without it. */
 bool mg_membership_has_quorum(const mg_membership *m);
+/* Whether this member may answer from its partitions: it heard, within 3/4
+ * of max_no_heartbeat_ms and since it last noticed a pause of its own, from
+ * a majority of its list (itself included) none of which is on a newer list.
+ * False means it may have been removed - the others remove a member silent
+ * for max_no_heartbeat_ms and give its partitions to others - so its copy
+ * may be stale: a member cut off by a split, or resuming from SIGSTOP,
+ * stops serving reads before, or as soon as, the others can move on. */
+bool mg_membership_may_serve(const mg_membership *m);
 uint64_t mg_membership_term(const mg_membership *m);
 
 #endif

@@ -113,6 +113,7 @@ struct mg_membership {
     int64_t last_looking_log;
 
     int64_t last_tick;
+    int64_t paused_at;            /* when a pause was last noticed (MG_CL_NEVER: none) */
     int64_t next_heartbeat;
     mg_buf out;                   /* encode scratch */
 };

@@ -2,6 +2,7 @@
  * workers (cluster.h). */
 #include "member/cluster.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,7 +39,32 @@ struct mg_cluster {
     mg_cl_member known[2 * MG_CL_MAX_MEMBERS];
     int nknown;
     bool leave_requested;
+    /* Read by every worker on each keyed request (mg_cluster_may_serve):
+     * the machine's verdict at its last tick, and when that tick ran. */
+    _Atomic bool serving;
+    _Atomic int64_t tick_at;     /* ms, monotonic */
 };
+
+/* After every tick: what the workers check before answering from a partition. */
+static void publish_serving(mg_cluster *c)
+{
+    atomic_store_explicit(&c->serving, mg_membership_may_serve(c->ms), memory_order_relaxed);
+    atomic_store_explicit(&c->tick_at, mg_clock_mono_ns() / 1000000, memory_order_release);
+}
+
+bool mg_cluster_may_serve(mg_worker *w)
+{
+    mg_cluster *c = w->m->cluster;
+    if (!c)
+        return true;
+    /* A tick more than half the heartbeat timeout ago means worker 0 did
+     * not run (this process was paused, or starved): the verdict is old.
+     * uv_now is this loop's time at the start of its turn, the same clock. */
+    int64_t age = (int64_t)uv_now(&w->loop) - atomic_load_explicit(&c->tick_at, memory_order_acquire);
+    if (age > (int64_t)w->m->cfg.max_no_heartbeat_seconds * 500)
+        return false;
+    return atomic_load_explicit(&c->serving, memory_order_relaxed);
+}
 
 /* ---- configuration ---------------------------------------------------------- */
 
@@ -219,6 +245,7 @@ static void on_tick(uv_timer_t *t)
 {
     mg_cluster *c = t->data;
     mg_membership_tick(c->ms);
+    publish_serving(c);
     mg_migration_tick(c->mig);
 }
 
@@ -264,6 +291,7 @@ void mg_cluster_start(mg_cluster *c)
     c->tick_started = true;
     mg_membership_start(c->ms);
     mg_membership_tick(c->ms);   /* a lone member founds its cluster now */
+    publish_serving(c);
 }
 
 void mg_cluster_stop(mg_worker *w0)

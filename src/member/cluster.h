@@ -38,6 +38,10 @@ void mg_cluster_free(mg_cluster *c);
 int mg_cluster_receive(mg_worker *w, const uint8_t *frame, size_t len);
 /* Sends a frame to a member of the list (dropped when it is not one). */
 void mg_cluster_send(mg_worker *w, const mg_uuid *to, const uint8_t *frame, size_t len);
+/* Whether partitions this member is primary of may be served now (see
+ * mg_membership_may_serve): false while the member may have been removed
+ * without knowing it yet.  Any worker. */
+bool mg_cluster_may_serve(mg_worker *w);
 /* End of a loop turn on a worker other than 0: hands its frames over. */
 void mg_cluster_flush(mg_worker *w);
 

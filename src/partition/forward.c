@@ -84,8 +84,15 @@ void mg_forward_free(mg_worker *w)
 bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
 {
     const mg_topology *t = w->topo;
-    if (mg_topology_is_primary(t, r->partition))
-        return true;
+    if (mg_topology_is_primary(t, r->partition)) {
+        if (mg_cluster_may_serve(w))
+            return true;
+        /* Our copy may be stale: the others may have removed us (a split,
+         * a pause) and moved the partition on.  The client retries; by then
+         * we have heard from the cluster again, or learnt we were removed. */
+        retryable(r, "this member has not heard from a majority of the cluster lately; retry");
+        return false;
+    }
     if (!t || !t->is_member || !t->table) {
         retryable(r, "this member is joining the cluster");
         return false;

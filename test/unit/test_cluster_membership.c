@@ -224,6 +224,57 @@ static void test_refused_address_removed_early(void **state)
     sim_free(&s);
 }
 
+/* The serving lease: a member answers from its partitions only while it
+ * hears a majority.  Cut off, it stops before the others can remove it (and
+ * so before they move its partitions on); resuming from a pause, it waits for
+ * fresh heartbeats instead of trusting what it heard before. */
+static void test_serving_lease(void **state)
+{
+    (void)state;
+    sim s;
+    sim_init(&s, 3, 5);
+    sim_start_all(&s);
+    assert_converged(&s, 10000);
+    for (int i = 0; i < 3; i++)
+        assert_true(mg_membership_may_serve(s.nodes[i].m));
+    int master = master_node(&s);
+    int v = (master + 1) % 3;
+    mg_uuid cut = *mg_membership_self(s.nodes[v].m);
+    for (int i = 0; i < 3; i++)
+        if (i != v)
+            sim_cut(&s, i, v, true);
+    int64_t stopped = -1;
+    for (int64_t t = 0; t < 4000 && stopped < 0; t += 10) {
+        sim_run(&s, 10);
+        if (!mg_membership_may_serve(s.nodes[v].m))
+            stopped = t;
+        /* still listed by the others while it serves */
+        assert_false(uuid_gone_everywhere_but(&s, &cut));
+    }
+    assert_true(stopped >= 0);
+    assert_true(mg_membership_may_serve(s.nodes[master].m));   /* the majority goes on */
+    sim_heal(&s);
+    assert_converged(&s, 15000);
+    sim_run(&s, 1500);   /* a heartbeat round since the heal */
+    for (int i = 0; i < 3; i++)
+        assert_true(mg_membership_may_serve(s.nodes[i].m));
+
+    /* A pause shorter than the timeout: not removed, but after it the member
+     * serves only once heartbeats came again. */
+    sim_run(&s, 2000);
+    int p = (master_node(&s) + 2) % 3;
+    assert_true(mg_membership_may_serve(s.nodes[p].m));
+    sim_pause(&s, p);
+    sim_run(&s, 1200);
+    sim_resume(&s, p);
+    sim_run(&s, 1);
+    assert_false(mg_membership_may_serve(s.nodes[p].m));
+    sim_run(&s, 1500);
+    assert_true(mg_membership_may_serve(s.nodes[p].m));
+    assert_no_violation(&s);
+    sim_free(&s);
+}
+
 /* SIGSTOP past the timeout, then SIGCONT: the member learns it was
  * removed and joins again under a new UUID; versions stay consistent. */
 static void pause_and_resume(int which, uint64_t seed)
@@ -631,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_master_killed_next_oldest_takes_over),
         cmocka_unit_test(test_member_killed_is_removed),
         cmocka_unit_test(test_refused_address_removed_early),
+        cmocka_unit_test(test_serving_lease),
         cmocka_unit_test(test_paused_member_rejoins_as_new),
         cmocka_unit_test(test_paused_master_rejoins_as_new),
         cmocka_unit_test(test_wrong_cluster_name_refused),
