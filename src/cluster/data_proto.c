@@ -35,7 +35,13 @@ int mg_dp_open(const uint8_t *frame, size_t len, mg_dp_frame *out)
 
 bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r)
 {
-    memset(r, 0, sizeof *r);
+    /* Field by field rather than memset: a copy reads thousands of records
+     * in a row, and the memset was a third of this function's time. */
+    r->key = r->fields = r->value = NULL;
+    r->klen = r->flen = r->vlen = 0;
+    r->version = 0;
+    r->shape = 0;
+    r->locked = false;
     r->kind = mg_bc_u8(rd);
     r->name_len = mg_bc_u16(rd);
     r->name = mg_bc_take(rd, r->name_len);

@@ -39,8 +39,12 @@
  *   37 MIGRATE_DONE    4 partition; 8 table version; 16 destination; 1 status
  *   38 BULK            8 request id; 4 origin worker; rest: a client request
  *                      for the whole map (size, clear, keySet, putAll...)
- *                      to run on the receiver's primary partitions
- *   39 BULK_RESULT     8 request id; 4 origin worker; 8 count; 8 elements;
+ *                      to run on the receiver's primary partitions, or a
+ *                      Client.DestroyProxy of a map: the receiver drops
+ *                      the map from all its partitions, primary and backup
+ *   39 BULK_RESULT     8 request id; 4 origin worker; 8 count; 8 elements
+ *                      (MG_DP_BULK_UNCONFIRMED: the receiver's synchronous
+ *                      backups did not confirm the writes of its part);
  *                      rest: encoded element frames
  *   40 SYNC            4 partition (a backup asks its primary for a snapshot)
  */
@@ -92,7 +96,7 @@ typedef struct mg_dp_record {
     size_t flen;
     const uint8_t *value;
     size_t vlen;
-    /* LOCK */
+    /* LOCK (owner .. reference_id are set only when locked) */
     bool locked;
     mg_uuid owner;
     int64_t thread_id;
@@ -104,6 +108,11 @@ typedef struct mg_dp_record {
 /* Reads the next record of a REPL body; false when it is malformed (the
  * cursor is then bad). */
 bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r);
+
+/* BULK_RESULT's element count when the part wrote (putAll, clear,
+ * evictAll) and a backup refused or did not acknowledge in time: the
+ * request fails with RETRYABLE_HAZELCAST, as a keyed write would. */
+#define MG_DP_BULK_UNCONFIRMED (-1)
 
 enum {
     MG_DP_ACK_OK = 0,

@@ -30,12 +30,15 @@ typedef struct target {
     mg_uuid master;
 } target;
 
+/* A held answer (bytes for conn), or a waiter called back (done, ctx). */
 typedef struct pending {
     struct pending *next;
     uint64_t seq;
     int64_t deadline;
     mg_conn_ref conn;
     bool answers_remote;
+    mg_backup_done_fn done;
+    void *ctx;
     size_t len;
     uint8_t bytes[];
 } pending;
@@ -145,15 +148,26 @@ static void put_name(mg_buf *b, const mg_map *map)
 /* One PUT record with the entry's whole state. */
 static void put_entry(mg_buf *b, const mg_map *map, const mg_entry *e)
 {
-    mg_bc_put_u8(b, MG_DP_REC_PUT);
-    put_name(b, map);
-    mg_dp_put_bytes(b, mg_entry_key(e), mg_entry_klen(e));
-    mg_bc_put_u32(b, e->version);
-    mg_bc_put_u16(b, (uint16_t)(e->meta & MG_EF_SHAPE));
-    size_t flen = (size_t)(mg_entry_key(e) - e->x);
-    mg_bc_put_u8(b, (uint8_t)flen);
-    mg_buf_append(b, e->x, flen);
-    mg_dp_put_bytes(b, mg_entry_value(e), mg_entry_vlen(e));
+    /* The layout of data_proto.h, written through one pointer after one
+     * capacity check: a copy encodes thousands of these in a row. */
+    const uint8_t *key = mg_entry_key(e), *value = mg_entry_value(e);
+    size_t klen = mg_entry_klen(e), vlen = mg_entry_vlen(e);
+    size_t flen = (size_t)(key - e->x);
+    uint8_t *q = mg_buf_extend(b, 1 + 2 + map->name_len + 4 + klen + 4 + 2 + 1 + flen + 4 + vlen);
+    *q++ = MG_DP_REC_PUT;
+    mg_put_u16(q, (uint16_t)map->name_len);
+    memcpy(q + 2, map->name, map->name_len);
+    q += 2 + map->name_len;
+    mg_put_u32(q, (uint32_t)klen);
+    memcpy(q + 4, key, klen);
+    q += 4 + klen;
+    mg_put_u32(q, e->version);
+    mg_put_u16(q + 4, (uint16_t)(e->meta & MG_EF_SHAPE));
+    q[6] = (uint8_t)flen;
+    memcpy(q + 7, e->x, flen);
+    q += 7 + flen;
+    mg_put_u32(q, (uint32_t)vlen);
+    memcpy(q + 4, value, vlen);
 }
 
 /* ---- primary: recording writes ------------------------------------------------ */
@@ -369,31 +383,54 @@ static int check(const pstate *ps, uint64_t seq)
     return DONE;
 }
 
-bool mg_backup_hold(mg_worker *w, const mg_req *r, const mg_buf *answer)
+/* Queues a waiter for seq behind those of p already waiting (their seqs
+ * are lower or equal, so the queue is released in order). */
+static pending *enqueue(mg_worker *w, int32_t p, uint64_t seq, size_t len)
 {
-    if (r->repl_seq == 0 || answer->len == 0)
-        return false;
-    pstate *ps = ps_of(w, r->partition);
-    /* the records leave at the end of this turn: nothing is acknowledged yet */
-    pending *q = mg_xmalloc(sizeof *q + answer->len);
-    q->next = NULL;
-    q->seq = r->repl_seq;
-    q->deadline = mg_clock_mono_ns() / 1000000 + w->m->cfg.backup_timeout_millis;
-    q->conn = r->conn;
-    q->answers_remote = r->handed_over;
-    q->len = answer->len;
-    memcpy(q->bytes, answer->data, answer->len);
+    pstate *ps = ps_of(w, p);
+    pending *q = mg_xmalloc(sizeof *q + len);
+    *q = (pending){.seq = seq, .deadline = mg_clock_mono_ns() / 1000000 + w->m->cfg.backup_timeout_millis,
+                   .len = len};
     if (ps->tail)
         ps->tail->next = q;
     else
         ps->head = q;
     ps->tail = q;
     w->repl->npending++;
+    return q;
+}
+
+bool mg_backup_hold(mg_worker *w, const mg_req *r, const mg_buf *answer)
+{
+    if (r->repl_seq == 0 || answer->len == 0)
+        return false;
+    /* the records leave at the end of this turn: nothing is acknowledged yet */
+    pending *q = enqueue(w, r->partition, r->repl_seq, answer->len);
+    q->conn = r->conn;
+    q->answers_remote = r->handed_over;
+    memcpy(q->bytes, answer->data, answer->len);
+    return true;
+}
+
+bool mg_backup_wait(mg_worker *w, int32_t p, uint64_t seq, mg_backup_done_fn done, void *ctx)
+{
+    pstate *ps = ps_of(w, p);
+    /* Nothing to wait for: not primary (seq 0), no synchronous backup, or
+     * they acknowledged seq already.  A lone member stops here. */
+    if (seq == 0 || !ps->primary || check(ps, seq) == DONE)
+        return false;
+    pending *q = enqueue(w, p, seq, 0);
+    q->done = done;
+    q->ctx = ctx;
     return true;
 }
 
 static void deliver(mg_worker *w, int32_t p, pending *q, int status)
 {
+    if (q->done) {
+        q->done(w, q->ctx, status == DONE);
+        return;
+    }
     mg_buf b;
     mg_buf_init(&b);
     if (status == REFUSED && q->len >= MG_FRAME_HDR + 12) {
