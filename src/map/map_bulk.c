@@ -14,9 +14,21 @@
  * answers once all are in.  A member that does not answer within the
  * backup timeout makes the request fail with RETRYABLE_HAZELCAST.
  *
- * Writes (putAll, clear, evictAll) are replicated to the backups but do not
- * wait for their acknowledgement.
+ * Writes (putAll, clear, evictAll) are replicated to the backups, and each
+ * member's part is done only once its synchronous backups acknowledged the
+ * records it made (mg_backup_wait): a part holds one reference for the
+ * workers' fan-out and one per partition waiting.  A backup that refuses or
+ * does not answer in time makes the request fail with RETRYABLE_HAZELCAST,
+ * like a keyed write: a confirmed putAll or clear survives the loss of the
+ * member that made it.
+ *
+ * Destroy runs the same way on every member: each drops the map from all
+ * its partitions, primary and backup, so that no promoted backup brings
+ * entries back.  A member that leaves the cluster meanwhile counts as done
+ * (its copies left with it).
  */
+#include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cluster/data_proto.h"
@@ -30,6 +42,7 @@
 #include "partition/backup.h"
 #include "partition/topology.h"
 #include "partition/partition_id.h"
+#include "proto/codecs/client_codecs.h"
 #include "proto/codecs/map_codecs.h"
 #include "proto/error.h"
 #include "util/alloc.h"
@@ -45,11 +58,25 @@ struct mg_bulk_origin {
     int32_t worker;
 };
 
+/* Another member whose part is awaited; its slot is nworkers + its index. */
+typedef struct remote_part {
+    mg_uuid member;
+    bool answered;
+} remote_part;
+
 struct bulk {
     mg_fanout f;
     int nslots;           /* workers, then one per other member */
     int remote_slots;     /* results received from other members */
     int remote_expected;
+    remote_part *remotes; /* [remote_expected] */
+    /* This member's part: one for the fan-out, one per partition waiting
+     * for its backups; the last release finishes it on the origin worker. */
+    atomic_int holds;
+    atomic_bool unconfirmed;   /* a backup did not confirm a write of the request */
+    mg_task resume;       /* posted to the origin worker by the last release */
+    mg_map *dropped;      /* destroy: the unregistered map, freed once every worker dropped it */
+    void (*destroy_answer)(mg_buf *out, int64_t corr);
     bool local_done;
     bool has_origin;      /* runs for another member: answer with the part */
     bool abandoned;       /* already answered (timed out): drop when the workers finish */
@@ -84,6 +111,7 @@ static void bulk_free(bulk *b)
 {
     for (int i = 0; i < b->nslots; i++)
         mg_buf_free(&b->frames[i]);
+    free(b->remotes);
     free(b->frames);
     free(b->counts);
     free(b->elements);
@@ -101,6 +129,8 @@ static void send_part(mg_worker *w, bulk *b)
             count += b->counts[i];
         elements += (int64_t)b->elements[i];
     }
+    if (atomic_load(&b->unconfirmed))
+        elements = MG_DP_BULK_UNCONFIRMED;
     mg_buf out;
     mg_buf_init(&out);
     size_t start = mg_dp_begin(&out, MG_DP_BULK_RESULT, &w->topo->self);
@@ -117,14 +147,19 @@ static void send_part(mg_worker *w, bulk *b)
 
 static void bulk_finish(mg_worker *w, bulk *b)
 {
-    mg_map *map = mg_map_lookup(w, b->name.ptr, b->name.len);
+    /* a destroyed map is not looked up again: that would create it anew */
+    mg_map *map = b->destroy_answer ? NULL : mg_map_lookup(w, b->name.ptr, b->name.len);
     b->done_fn(w, b, map);
     bulk_free(b);
 }
 
-static void bulk_done(mg_worker *w, mg_fanout *f)
+/* This member's part is complete, backups included (origin worker). */
+static void local_finished(mg_worker *w, bulk *b)
 {
-    bulk *b = (bulk *)f;
+    if (b->dropped) {
+        mg_map_free(b->dropped);   /* no worker holds it any more */
+        b->dropped = NULL;
+    }
     if (b->abandoned) {
         bulk_free(b);
         return;
@@ -139,6 +174,47 @@ static void bulk_done(mg_worker *w, mg_fanout *f)
         return;   /* on the waiting list until the other members answered */
     bulk_finish(w, b);
 }
+
+static void run_resume(mg_worker *w, mg_task *t)
+{
+    local_finished(w, (bulk *)((char *)t - offsetof(bulk, resume)));
+}
+
+/* Any worker: drops one hold on the local part. */
+static void release_hold(mg_worker *w, bulk *b)
+{
+    if (atomic_fetch_sub(&b->holds, 1) != 1)
+        return;
+    if (w->idx == b->f.origin) {
+        local_finished(w, b);
+        return;
+    }
+    b->resume.run = run_resume;
+    mg_worker_post_from(w, &w->m->workers[b->f.origin], &b->resume);
+}
+
+static void bulk_done(mg_worker *w, mg_fanout *f) { release_hold(w, (bulk *)f); }
+
+static void backups_answered(mg_worker *w, void *ctx, bool confirmed)
+{
+    bulk *b = ctx;
+    if (!confirmed)
+        atomic_store(&b->unconfirmed, true);
+    release_hold(w, b);
+}
+
+/* The part holds until p's synchronous backups acknowledged every record
+ * made so far in p (partition worker; nothing happens without backups). */
+static void wait_backups(mg_worker *w, bulk *b, int32_t p)
+{
+    /* The callback runs in a later turn of this worker: counting after is safe. */
+    if (mg_backup_wait(w, p, mg_backup_seq(w, p), backups_answered, b))
+        atomic_fetch_add(&b->holds, 1);
+}
+
+/* The request failed its backups: the client is told to retry.  True when
+ * it was answered so. */
+static bool answer_unconfirmed(mg_worker *w, bulk *b);
 
 static void unwait(mg_worker *w, bulk *b)
 {
@@ -164,11 +240,12 @@ static void bulk_launch(mg_worker *w, bulk *b, int one)
         mg_bc_put_u32(&out, (uint32_t)w->idx);
         mg_buf_append(&out, b->msg, b->len);
         mg_dp_end(&out, start);
+        b->remotes = mg_xcalloc((size_t)t->list.count, sizeof *b->remotes);
         for (int i = 0; i < t->list.count; i++) {
             if (mg_uuid_eq(&t->list.members[i].uuid, &t->self))
                 continue;
             mg_cluster_send(w, &t->list.members[i].uuid, out.data, out.len);
-            b->remote_expected++;
+            b->remotes[b->remote_expected++].member = t->list.members[i].uuid;
         }
         mg_buf_free(&out);
         b->next_waiting = w->bulk_waiting;
@@ -191,6 +268,26 @@ static void retryable_answer(mg_worker *w, bulk *b, const char *why)
     mg_buf_free(&out);
 }
 
+static bool answer_unconfirmed(mg_worker *w, bulk *b)
+{
+    if (!atomic_load(&b->unconfirmed))
+        return false;
+    retryable_answer(w, b, "the write was not confirmed by the backups of every partition it changed "
+                     "(a backup refused or did not answer in time); retry");
+    return true;
+}
+
+/* One more member's part is in (or needs no waiting for). */
+static void remote_in(mg_worker *w, bulk *b)
+{
+    b->remote_slots++;
+    if (b->remote_slots == b->remote_expected) {
+        unwait(w, b);
+        if (b->local_done)
+            bulk_finish(w, b);
+    }
+}
+
 void mg_map_bulk_on_result(mg_worker *w, const mg_dp_frame *f)
 {
     mg_bc_rd rd = f->body;
@@ -205,17 +302,23 @@ void mg_map_bulk_on_result(mg_worker *w, const mg_dp_frame *f)
     bulk *b = w->bulk_waiting;
     while (b && b->id != id)
         b = b->next_waiting;
-    if (!b || b->remote_slots >= b->remote_expected)
+    if (!b)
         return;   /* timed out already */
-    int slot = w->m->nworkers + b->remote_slots++;
+    int i = 0;
+    while (i < b->remote_expected && !mg_uuid_eq(&b->remotes[i].member, &f->sender))
+        i++;
+    if (i == b->remote_expected || b->remotes[i].answered)
+        return;   /* not asked, or answered already */
+    b->remotes[i].answered = true;
+    if (elements < 0) {
+        atomic_store(&b->unconfirmed, true);   /* MG_DP_BULK_UNCONFIRMED */
+        elements = 0;
+    }
+    int slot = w->m->nworkers + i;
     b->counts[slot] = count;
     b->elements[slot] = (size_t)elements;
     mg_buf_append(&b->frames[slot], frames, n);
-    if (b->remote_slots == b->remote_expected) {
-        unwait(w, b);
-        if (b->local_done)
-            bulk_finish(w, b);
-    }
+    remote_in(w, b);
 }
 
 void mg_map_bulk_on_request(mg_worker *w, const mg_dp_frame *f)
@@ -241,6 +344,7 @@ void mg_map_bulk_on_request(mg_worker *w, const mg_dp_frame *f)
     case MG_MAP_SIZE_REQ: case MG_MAP_IS_EMPTY_REQ: case MG_MAP_CLEAR_REQ: case MG_MAP_EVICT_ALL_REQ:
     case MG_MAP_KEY_SET_REQ: case MG_MAP_VALUES_REQ: case MG_MAP_ENTRY_SET_REQ:
     case MG_MAP_CONTAINS_VALUE_REQ: case MG_MAP_GET_ALL_REQ: case MG_MAP_PUT_ALL_REQ:
+    case MG_CLIENT_DESTROY_PROXY_REQ:   /* sent for maps only (mg_map_destroy_then) */
         break;
     default:
         return;
@@ -252,12 +356,40 @@ void mg_map_bulk_on_request(mg_worker *w, const mg_dp_frame *f)
     mg_buf_free(&scratch);
 }
 
+/* Destroy: a member that left the list took its copies of the map with it,
+ * and whoever was promoted in its place drops the map in its own part, so
+ * its answer is not needed.  Other operations wait for their timeout: the
+ * partitions it held moved to members that may have run their part before. */
+static bool count_departed(mg_worker *w, bulk *b)
+{
+    const mg_topology *t = w->topo;
+    if (!b->destroy_answer || !t || !t->is_member)
+        return false;
+    for (int i = 0; i < b->remote_expected; i++) {
+        if (b->remotes[i].answered)
+            continue;
+        bool listed = false;
+        for (int k = 0; k < t->list.count && !listed; k++)
+            listed = mg_uuid_eq(&t->list.members[k].uuid, &b->remotes[i].member);
+        if (listed)
+            continue;
+        b->remotes[i].answered = true;
+        bool last = b->remote_slots + 1 == b->remote_expected;
+        remote_in(w, b);   /* the last one takes b off the list, and may free it */
+        if (last)
+            return true;
+    }
+    return false;
+}
+
 void mg_map_bulk_tick(mg_worker *w)
 {
     int64_t now = mg_clock_mono_ns() / 1000000;
     bulk **pp = &w->bulk_waiting;
     while (*pp) {
         bulk *b = *pp;
+        if (count_departed(w, b))
+            continue;   /* answered, off the list: *pp is the next one */
         if (now < b->deadline) {
             pp = &b->next_waiting;
             continue;
@@ -290,6 +422,8 @@ static bulk *bulk_new(mg_req *r, bulk_part_fn part, bulk_done_fn done)
     b->conn = r->conn;
     b->part_fn = part;
     b->done_fn = done;
+    atomic_store(&b->holds, 1);
+    atomic_store(&b->unconfirmed, false);
     b->now = mg_clock_now_ms();
     b->counts = mg_xcalloc((size_t)n, sizeof *b->counts);
     b->elements = mg_xcalloc((size_t)n, sizeof *b->elements);
@@ -400,8 +534,10 @@ static void clear_part(mg_worker *w, bulk *b, mg_map *map, int slot)
     FOR_OWN_PARTS(w, map, p, part) {
         clear_ctx cc = {part};
         size_t removed = mg_store_remove_if(part->store, unlocked, NULL, &cc);
-        if (removed)
+        if (removed) {
             mg_backup_note_clear(w, map, p);
+            wait_backups(w, b, p);
+        }
         n += (int64_t)removed;
     }
     b->counts[slot] = n;
@@ -415,13 +551,17 @@ static void clear_done(mg_worker *w, bulk *b, mg_map *map)
     mg_buf_init(&out);
     int64_t n = sum_counts(w, b);
     bool evict = b->hdr.type == MG_MAP_EVICT_ALL_REQ;
-    if (evict)
-        mg_map_evict_all_resp_encode(&out, b->hdr.corr);
-    else
-        mg_map_clear_resp_encode(&out, b->hdr.corr);
-    reply(w, b, &out);
+    if (!answer_unconfirmed(w, b)) {
+        if (evict)
+            mg_map_evict_all_resp_encode(&out, b->hdr.corr);
+        else
+            mg_map_clear_resp_encode(&out, b->hdr.corr);
+        reply(w, b, &out);
+    }
     mg_buf_free(&out);
-    /* one map-wide event, and only when something was removed */
+    /* One map-wide event, and only when something was removed: also when a
+     * backup did not confirm, since the entries are gone on the primaries
+     * and the client's retry will find nothing to remove. */
     if (n > 0)
         mg_listeners_publish(w, map, -1, evict ? MG_EV_EVICT_ALL : MG_EV_CLEAR_ALL, NULL, NULL,
                              NULL, n > INT32_MAX ? INT32_MAX : (int32_t)n);
@@ -662,10 +802,14 @@ static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
     mg_rd rd;
     mg_rd_init(&rd, b->list.p, b->list.len);
     mg_bytes key, value;
+    int32_t run = -1;   /* partition of the keys just written: clients send one per batch */
     while (mg_rd_has_more(&rd) && mg_rd_bytes(&rd, &key) == 0 && mg_rd_bytes(&rd, &value) == 0) {
         int32_t p;
         if (!own_key(w, key, &p))
             continue;
+        if (p != run && run >= 0)
+            wait_backups(w, b, run);
+        run = p;
         mg_kop k = {.w = w, .map = map, .p = p, .part = mg_map_part(w, map, p), .now = b->now, .key = key};
         mg_entry *old = NULL;
         mg_entry *e = mg_kop_store(&k, value, -1, -1, &old);   /* putAll ignores locks */
@@ -685,10 +829,14 @@ static void put_all_part(mg_worker *w, bulk *b, mg_map *map, int slot)
         mg_backup_note_key(w, map, p, key.ptr, key.len);
         mg_kop_evict_if_needed(&k, e);
     }
+    if (run >= 0)
+        wait_backups(w, b, run);
 }
 
 static void empty_done(mg_worker *w, bulk *b, mg_map *map)
 {
+    if (answer_unconfirmed(w, b))
+        return;
     mg_buf out;
     mg_buf_init(&out);
     int64_t refused = 0;
@@ -728,43 +876,36 @@ void mg_map_flush(mg_req *r)
 
 /* --- destroy ------------------------------------------------------------------------ */
 
-typedef struct destroy_op {
-    mg_fanout f;
-    mg_map *map;
-    mg_req_hdr hdr;
-    mg_conn_ref conn;
-    void (*answer)(mg_buf *out, int64_t corr);
-} destroy_op;
-
+/* Every partition this worker holds, primary or backup, and the worker's
+ * cache entry and listeners: the map must not come back from a promoted
+ * backup. */
 static void destroy_part(mg_worker *w, mg_fanout *f)
 {
-    destroy_op *d = (destroy_op *)f;
-    mg_map_drop_worker_parts(w, d->map);
-    mg_listeners_drop_map(w, (const uint8_t *)d->map->name, d->map->name_len);
+    bulk *b = (bulk *)f;
+    mg_map_drop_worker_parts(w, b->dropped);
+    mg_listeners_drop_map(w, (const uint8_t *)b->dropped->name, b->dropped->name_len);
 }
 
-static void destroy_done(mg_worker *w, mg_fanout *f)
+static void destroy_done(mg_worker *w, bulk *b, mg_map *map)
 {
-    destroy_op *d = (destroy_op *)f;
-    mg_map_free(d->map);
+    (void)map;
     mg_buf out;
     mg_buf_init(&out);
-    d->answer(&out, d->hdr.corr);
-    mg_worker_send(w, d->conn, &out);
+    b->destroy_answer(&out, b->hdr.corr);
+    reply(w, b, &out);
     mg_buf_free(&out);
-    free(d);
 }
 
+/* On the member the client asked, and (through BULK) on every other one:
+ * the map leaves the registry first, so requests arriving meanwhile make a
+ * fresh map, then each worker drops its partitions, then it is freed. */
 void mg_map_destroy_then(mg_req *r, const uint8_t *name, size_t len, void (*answer)(mg_buf *, int64_t))
 {
     mg_map *map = mg_map_lookup(r->w, name, len);
     mg_map_unregister(r->w->m, map);
-    destroy_op *d = mg_xcalloc(1, sizeof *d);
-    d->map = map;
-    d->hdr = r->hdr;
-    d->conn = r->conn;
-    d->answer = answer;
-    d->f.part = destroy_part;
-    d->f.done = destroy_done;
-    mg_fanout_start(r->w, &d->f);
+    bulk *b = bulk_new(r, NULL, destroy_done);
+    b->dropped = map;
+    b->destroy_answer = answer;
+    b->f.part = destroy_part;
+    bulk_launch(r->w, b, -1);
 }

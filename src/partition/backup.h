@@ -27,10 +27,10 @@
  *
  * Synchronous backups: a write's answer is held until every synchronous
  * backup (replica indexes 1..sync_backups of the table) and every migration
- * destination has acknowledged its seq, or until
- * hazelcast.operation.backup.timeout.millis passes (then it is answered
- * anyway, as Hazelcast does: the backup is probably dead and about to be
- * removed).  A refusal turns the answer into RETRYABLE_HAZELCAST.
+ * destination has acknowledged its seq.  A refusal, or no answer within
+ * hazelcast.operation.backup.timeout.millis, turns the answer into
+ * RETRYABLE_HAZELCAST (Hazelcast confirms the write after the timeout).
+ * Whole-map writes wait the same way (mg_backup_wait).
  * Asynchronous backups get the same records; nobody waits for them.
  *
  * All state lives on the partition's worker.  Records written during a loop
@@ -56,6 +56,16 @@ void mg_backup_after_write(mg_worker *w, mg_req *r);
 /* Holds r's answer (copied from `answer`) until its backups acknowledge;
  * false when nothing needs waiting for. */
 bool mg_backup_hold(mg_worker *w, const mg_req *r, const mg_buf *answer);
+
+/* Writes made outside a keyed request (putAll, clear, evictAll) wait too:
+ * done(w, ctx, true) runs on w once p's synchronous backups acknowledged
+ * record seq (mg_backup_seq after the writes); done(w, ctx, false) once one
+ * refused it, the backup timeout passed, or this member left the cluster,
+ * as a held answer would turn into RETRYABLE_HAZELCAST.  Returns false,
+ * and never calls done, when there is nothing to wait for (no synchronous
+ * backup, or seq acknowledged already). */
+typedef void (*mg_backup_done_fn)(mg_worker *w, void *ctx, bool confirmed);
+bool mg_backup_wait(mg_worker *w, int32_t p, uint64_t seq, mg_backup_done_fn done, void *ctx);
 
 /* The entry for key changed (or is gone) outside a keyed request: expiry,
  * eviction, putAll.  No-op unless this member is p's primary with backups. */
