@@ -480,8 +480,10 @@ static void handle_here(mg_worker *w, const uint8_t *frame, size_t len)
 {
     mg_member *m = w->m;
     if (!mg_dp_is_data_type(frame[5])) {
-        if (m->cluster && w->idx == 0)
+        if (m->cluster && w->idx == 0) {
             mg_membership_receive(m->cluster->ms, frame, len);
+            publish_serving(m->cluster);   /* a join or a heartbeat can change it: not a tick later */
+        }
         return;
     }
     if (!w->topo || from_newer_table(w, frame, len)) {
