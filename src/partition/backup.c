@@ -855,8 +855,9 @@ void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f)
             send_ack(w, &f->sender, p, seq, MG_DP_ACK_NOT_SOURCE);
             return;
         }
-        /* The sender is the primary of a table we have not installed yet
-         * (we will, in a moment): follow it from now on. */
+        /* A copy from the primary of the table installed here (one sent
+         * under a newer table waited for it, cluster.c; a member out of the
+         * cluster takes it as it comes): follow the sender from now on. */
         ps->data_tv = tv;
         mg_map_drop_partition(w, p);
         ps->source = f->sender;
