@@ -155,8 +155,9 @@ static void test_master_killed_next_oldest_takes_over(void **state)
     }
 }
 
-/* Kill a member that is not master: removed about max-no-heartbeat after
- * its last heartbeat, so within 2 s (plus one tick and a round trip). */
+/* A killed process leaves an address that refuses connections: the others
+ * learn it on their next send (a heartbeat at the latest) and the master
+ * removes it then, well before max-no-heartbeat; the master stays master. */
 static void test_member_killed_is_removed(void **state)
 {
     (void)state;
@@ -174,41 +175,23 @@ static void test_member_killed_is_removed(void **state)
         int64_t took = sim_run_until(&s, 10000, uuid_gone_everywhere, &dead);
         assert_true(took >= 0);
         worst = took > worst ? took : worst;
-        assert_true(took <= s.base.max_no_heartbeat_ms + MG_CL_TICK_MS + 20);
+        if (took > s.base.heartbeat_interval_ms + 2 * MG_CL_TICK_MS + 50)
+            fail_msg("seed %llu: a refused member was removed after %lld ms", (unsigned long long)seed,
+                     (long long)took);
+        assert_true(sim_logged(&s.nodes[master], "refuses connections"));
         assert_int_equal(master_node(&s), master);
         assert_converged(&s, 3000);
+        assert_no_violation(&s);
         sim_free(&s);
     }
     printf("  worst time from kill to removal everywhere: %lld ms\n", (long long)worst);
 }
 
-/* A killed process leaves an address that refuses connections: the others
- * learn it on their next send (a heartbeat at the latest) and the master
- * removes it then, well before max-no-heartbeat.  A member that is only cut
- * off (a split, a pause: nothing refuses) keeps the full timeout. */
-static void test_refused_address_removed_early(void **state)
+/* A member that is only cut off (a split, a pause: nothing refuses) keeps
+ * the full max-no-heartbeat timeout. */
+static void test_cut_member_keeps_timeout(void **state)
 {
     (void)state;
-    for (uint64_t seed = 1; seed <= 10; seed++) {
-        sim s;
-        sim_init(&s, 3, seed);
-        sim_start_all(&s);
-        assert_converged(&s, 10000);
-        sim_run(&s, (int64_t)(sim_rand(&s) % 1000));
-        int master = master_node(&s);
-        int victim = (master + 1 + (int)(seed % 2)) % 3;
-        mg_uuid dead = *mg_membership_self(s.nodes[victim].m);
-        sim_kill(&s, victim);
-        int64_t took = sim_run_until(&s, 10000, uuid_gone_everywhere, &dead);
-        assert_true(took >= 0);
-        if (took > s.base.heartbeat_interval_ms + 2 * MG_CL_TICK_MS + 50)
-            fail_msg("seed %llu: a refused member was removed after %lld ms", (unsigned long long)seed,
-                     (long long)took);
-        assert_true(sim_logged(&s.nodes[master], "refuses connections"));
-        assert_converged(&s, 3000);
-        assert_no_violation(&s);
-        sim_free(&s);
-    }
     sim s;
     sim_init(&s, 3, 99);
     sim_start_all(&s);
@@ -681,7 +664,7 @@ int main(void)
         cmocka_unit_test(test_members_join_one_by_one),
         cmocka_unit_test(test_master_killed_next_oldest_takes_over),
         cmocka_unit_test(test_member_killed_is_removed),
-        cmocka_unit_test(test_refused_address_removed_early),
+        cmocka_unit_test(test_cut_member_keeps_timeout),
         cmocka_unit_test(test_serving_lease),
         cmocka_unit_test(test_paused_member_rejoins_as_new),
         cmocka_unit_test(test_paused_master_rejoins_as_new),

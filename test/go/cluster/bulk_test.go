@@ -56,15 +56,7 @@ func TestDestroyIsClusterWide(t *testing.T) {
 	client, view := c.NewClient(t, harness.WithRedoOperation())
 	c.WaitMembers(t, view, all(c)...)
 	mp := newClusterMap(t, client)
-	const n = 2000
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("destroy-%05d", i)
-	}
-	forEach(t, 8, keys, func(k string) error {
-		_, err := mp.Put(ctx, k, valueFor(k))
-		return err
-	}, "Put")
+	keys := putKeys(t, ctx, mp, "destroy", 2000)
 	if err := mp.Destroy(ctx); err != nil {
 		t.Fatalf("Destroy: %v", err)
 	}

@@ -92,14 +92,7 @@ func TestClusterForms(t *testing.T) {
 
 	mp := newClusterMap(t, client)
 	const n = 2000
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("form-%05d", i)
-	}
-	forEach(t, 8, keys, func(k string) error {
-		_, err := mp.Put(ctx, k, valueFor(k))
-		return err
-	}, "Put")
+	keys := putKeys(t, ctx, mp, "form", n)
 	var wrong []string
 	var mu sync.Mutex
 	forEach(t, 8, keys, func(k string) error {

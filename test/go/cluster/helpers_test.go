@@ -39,6 +39,21 @@ const (
 
 func valueFor(key string) string { return "v|" + key }
 
+// putKeys puts n keys "<prefix>-00000".. with valueFor values, 8 at a time,
+// and returns them; any failed Put fails the test.
+func putKeys(t *testing.T, ctx context.Context, mp *hazelcast.Map, prefix string, n int) []string {
+	t.Helper()
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s-%05d", prefix, i)
+	}
+	forEach(t, 8, keys, func(k string) error {
+		_, err := mp.Put(ctx, k, valueFor(k))
+		return err
+	}, "Put")
+	return keys
+}
+
 // newClusterMap gives a map of a fresh name through client c.
 func newClusterMap(t *testing.T, c *hazelcast.Client) *hazelcast.Map {
 	t.Helper()
