@@ -89,7 +89,11 @@ BENCH_SRCS := $(shell find bench/loadgen -name '*.c' | sort)
 build/memgrid-bench: $(patsubst %.c,build/%.o,$(BENCH_SRCS)) build/libmemgrid.a
 	$(CC) $(OPT) -o $@ $^ $(LIBS)
 
-bench: build/memgrid build/memgrid-bench
+# The cost per entry of a store walk as a migration copy makes it.
+build/store-walk: build/bench/micro/store_walk.o build/libmemgrid.a
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+bench: build/memgrid build/memgrid-bench build/store-walk
 	./bench/compare
 
 clean:

@@ -305,16 +305,34 @@ mg_store *mg_store_new(mg_slab *heap, mg_mem_acct *map_acct, mg_mem_worker *work
  * entries in bucket order, which is random in memory: each entry is a cache
  * miss unless it is asked for a few buckets ahead.  Measured on a copy of
  * 3,700 entries of 100 B: the miss on the first read of an entry was 90 %
- * of the time spent encoding it. */
+ * of the time spent encoding it.
+ *
+ * Both helpers are always_inline and test nothing before prefetching, for
+ * GCC 12 at -O2: it finds a function made only of prefetches "pure" and
+ * drops every call to it, and it drops prefetches that sit behind a NULL
+ * test; until this was written so, not one prefetch reached the binary.
+ * A prefetch of address 0 or 64 is harmless: prefetches never fault. */
 #define PREFETCH_AHEAD 8
 
-static inline void prefetch_bucket(const mg_table *t, size_t b)
+static inline __attribute__((always_inline)) void prefetch_entry(const mg_entry *e)
 {
-    if (b < t->size && t->buckets[b]) {
-        const char *e = (const char *)t->buckets[b];
-        __builtin_prefetch(e);
-        __builtin_prefetch(e + 64);
-    }
+    uintptr_t a = (uintptr_t)e;
+    __builtin_prefetch((const void *)a);
+    __builtin_prefetch((const void *)(a + 64));
+}
+
+static inline __attribute__((always_inline)) void prefetch_bucket(const mg_table *t, size_t b)
+{
+    if (b < t->size)
+        prefetch_entry(t->buckets[b]);
+}
+
+/* The second entry of bucket b's chain, once the first is in cache (a
+ * chain holds 1.5 entries on average, MG_STORE_MAX_LOAD). */
+static inline __attribute__((always_inline)) void prefetch_second(const mg_table *t, size_t b)
+{
+    const mg_entry *e = t->buckets[b];
+    prefetch_entry(e ? e->next : NULL);
 }
 
 void mg_store_free(mg_store *s)
@@ -595,6 +613,13 @@ static uint64_t cursor_next(uint64_t v, uint64_t mask)
     return rev64(rev64(v) + 1);
 }
 
+static uint64_t cursor_ahead(uint64_t v, uint64_t mask, int steps)
+{
+    while (steps-- > 0)
+        v = cursor_next(v, mask);
+    return v;
+}
+
 static size_t visit_chain(mg_entry *e, mg_store_visit_fn fn, void *ctx, bool *stop)
 {
     size_t n = 0;
@@ -616,10 +641,21 @@ bool mg_store_scan(mg_store *s, uint64_t *cursor, size_t budget, mg_store_visit_
     uint64_t v = *cursor;
     size_t seen = 0;
     bool stop = false;
+    /* While visiting the bucket at v, ask for the chain heads two
+     * PREFETCH_AHEAD steps on, and for the second entries of the chains one
+     * step on (their heads arrived meanwhile).  A copy's encoding went from
+     * 160-180 to 105 ns per entry (1M entries of 100 B, docs/benchmarks.md).
+     * Only the plain table: a rehash ends within a few calls. */
+    uint64_t near = cursor_ahead(v, s->t[0].mask, PREFETCH_AHEAD);
+    uint64_t far = cursor_ahead(near, s->t[0].mask, PREFETCH_AHEAD);
     do {
         uint64_t at = v;
         if (!s->rehashing) {
             const mg_table *t = &s->t[0];
+            prefetch_bucket(t, far & t->mask);
+            far = cursor_next(far, t->mask);
+            prefetch_second(t, near & t->mask);
+            near = cursor_next(near, t->mask);
             seen += visit_chain(t->buckets[v & t->mask], fn, ctx, &stop);
             v = cursor_next(v, t->mask);
         } else {
