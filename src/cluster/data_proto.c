@@ -45,7 +45,8 @@ bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r)
     r->kind = mg_bc_u8(rd);
     r->name_len = mg_bc_u16(rd);
     r->name = mg_bc_take(rd, r->name_len);
-    if (r->kind != MG_DP_REC_CLEAR)
+    bool keyed = r->kind != MG_DP_REC_CLEAR && r->kind != MG_DP_REC_SIZE;
+    if (keyed)
         r->key = mg_dp_bytes(rd, &r->klen);
     switch (r->kind) {
     case MG_DP_REC_PUT:
@@ -65,6 +66,9 @@ bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r)
             r->reference_id = mg_bc_i64(rd);
         }
         break;
+    case MG_DP_REC_SIZE:
+        r->count = mg_bc_u32(rd);
+        break;
     case MG_DP_REC_DEL:
     case MG_DP_REC_CLEAR:
         break;
@@ -72,7 +76,7 @@ bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r)
         rd->bad = true;
     }
     /* keys are at least 8 bytes everywhere else too (store.h) */
-    if (r->kind != MG_DP_REC_CLEAR && r->klen < 8)
+    if (keyed && r->klen < 8)
         rd->bad = true;
     return !rd->bad;
 }

@@ -22,6 +22,9 @@
  *                        PUT: bytes key; 4 entry version; 2 shape;
  *                             1 fields length f + f bytes; bytes value
  *                        DEL: bytes key      CLEAR: nothing more
+ *                        SIZE: 4 entries of that map the copy holds (it
+ *                             comes before them: the receiver sizes its
+ *                             table once instead of growing it)
  *                        LOCK: bytes key; 1 locked; if locked: 16 owner,
  *                             8 thread id, 4 count, 8 lease left (ms, -1
  *                             none), 8 reference id
@@ -80,7 +83,7 @@ enum {
  * seq is the origin's UUID instead of records. */
 #define MG_DP_SNAP_FOLLOW 0x04
 
-enum { MG_DP_REC_PUT = 1, MG_DP_REC_DEL = 2, MG_DP_REC_CLEAR = 3, MG_DP_REC_LOCK = 4 };
+enum { MG_DP_REC_PUT = 1, MG_DP_REC_DEL = 2, MG_DP_REC_CLEAR = 3, MG_DP_REC_LOCK = 4, MG_DP_REC_SIZE = 5 };
 
 /* One replication record, borrowed from the frame. */
 typedef struct mg_dp_record {
@@ -100,7 +103,7 @@ typedef struct mg_dp_record {
     bool locked;
     mg_uuid owner;
     int64_t thread_id;
-    uint32_t count;
+    uint32_t count;        /* LOCK: hold count; SIZE: entries */
     int64_t lease_ms;      /* left of the lease, -1 = none */
     int64_t reference_id;
 } mg_dp_record;

@@ -314,25 +314,30 @@ mg_store *mg_store_new(mg_slab *heap, mg_mem_acct *map_acct, mg_mem_worker *work
  * A prefetch of address 0 or 64 is harmless: prefetches never fault. */
 #define PREFETCH_AHEAD 8
 
-static inline __attribute__((always_inline)) void prefetch_entry(const mg_entry *e)
+/* The first `lines` cache lines of e: 1 for its header and link (a
+ * free), 2 for its key too (foreach's visitors look at keys), 3 for the
+ * whole of a typical entry with a 100-byte value (a copy encodes it all). */
+static inline __attribute__((always_inline)) void prefetch_entry(const mg_entry *e, int lines)
 {
     uintptr_t a = (uintptr_t)e;
-    __builtin_prefetch((const void *)a);
-    __builtin_prefetch((const void *)(a + 64));
+    for (int i = 0; i < lines; i++)
+        __builtin_prefetch((const void *)(a + 64 * (uintptr_t)i));
 }
 
-static inline __attribute__((always_inline)) void prefetch_bucket(const mg_table *t, size_t b)
+static inline __attribute__((always_inline)) void prefetch_bucket(const mg_table *t, size_t b, int lines)
 {
     if (b < t->size)
-        prefetch_entry(t->buckets[b]);
+        prefetch_entry(t->buckets[b], lines);
 }
 
 /* The second entry of bucket b's chain, once the first is in cache (a
  * chain holds 1.5 entries on average, MG_STORE_MAX_LOAD). */
-static inline __attribute__((always_inline)) void prefetch_second(const mg_table *t, size_t b)
+static inline __attribute__((always_inline)) void prefetch_second(const mg_table *t, size_t b, int lines)
 {
+    if (b >= t->size)
+        return;
     const mg_entry *e = t->buckets[b];
-    prefetch_entry(e ? e->next : NULL);
+    prefetch_entry(e ? e->next : NULL, lines);
 }
 
 void mg_store_free(mg_store *s)
@@ -350,7 +355,8 @@ bool mg_store_free_some(mg_store *s, size_t *budget)
         mg_table *t = &s->t[i];
         size_t freed = 0;
         while (s->rehash_idx < t->size && freed < *budget) {
-            prefetch_bucket(t, s->rehash_idx + PREFETCH_AHEAD);
+            prefetch_bucket(t, s->rehash_idx + 2 * PREFETCH_AHEAD, 1);
+            prefetch_second(t, s->rehash_idx + PREFETCH_AHEAD, 1);
             mg_entry **b = &t->buckets[s->rehash_idx];
             while (*b && freed < *budget) {
                 mg_entry *e = *b;
@@ -389,6 +395,18 @@ size_t mg_store_expiring(const mg_store *s)
 size_t mg_store_bytes(const mg_store *s)
 {
     return s->entry_bytes + s->table_bytes;
+}
+
+void mg_store_reserve(mg_store *s, size_t n)
+{
+    if (store_count(s) != 0 || s->rehashing || n > MG_STORE_RESERVE_MAX)
+        return;
+    size_t size = target_size(n);
+    if (size <= s->t[0].size)
+        return;
+    if (s->t[0].size)
+        table_release(s, &s->t[0]);
+    table_alloc(s, &s->t[0], size);
 }
 
 mg_entry *mg_store_get(mg_store *s, const uint8_t *key, size_t klen)
@@ -547,7 +565,7 @@ void mg_store_foreach(mg_store *s, mg_store_visit_fn fn, void *ctx)
     for (int i = 0; i < 2; i++) {
         mg_table *t = &s->t[i];
         for (size_t b = 0; b < t->size; b++) {
-            prefetch_bucket(t, b + PREFETCH_AHEAD);
+            prefetch_bucket(t, b + PREFETCH_AHEAD, 2);
             for (mg_entry *e = t->buckets[b]; e; e = e->next)
                 if (!fn(ctx, e))
                     return;
@@ -643,8 +661,8 @@ bool mg_store_scan(mg_store *s, uint64_t *cursor, size_t budget, mg_store_visit_
     bool stop = false;
     /* While visiting the bucket at v, ask for the chain heads two
      * PREFETCH_AHEAD steps on, and for the second entries of the chains one
-     * step on (their heads arrived meanwhile).  A copy's encoding went from
-     * 160-180 to 105 ns per entry (1M entries of 100 B, docs/benchmarks.md).
+     * step on (their heads arrived meanwhile).  A copy's walk went from
+     * 183-200 to 84 ns per entry (build/store-walk, docs/benchmarks.md).
      * Only the plain table: a rehash ends within a few calls. */
     uint64_t near = cursor_ahead(v, s->t[0].mask, PREFETCH_AHEAD);
     uint64_t far = cursor_ahead(near, s->t[0].mask, PREFETCH_AHEAD);
@@ -652,9 +670,9 @@ bool mg_store_scan(mg_store *s, uint64_t *cursor, size_t budget, mg_store_visit_
         uint64_t at = v;
         if (!s->rehashing) {
             const mg_table *t = &s->t[0];
-            prefetch_bucket(t, far & t->mask);
+            prefetch_bucket(t, far & t->mask, 3);
             far = cursor_next(far, t->mask);
-            prefetch_second(t, near & t->mask);
+            prefetch_second(t, near & t->mask, 3);
             near = cursor_next(near, t->mask);
             seen += visit_chain(t->buckets[v & t->mask], fn, ctx, &stop);
             v = cursor_next(v, t->mask);

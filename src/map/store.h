@@ -246,6 +246,12 @@ void mg_store_free(mg_store *s);              /* frees every entry */
  * until *budget (decremented) runs out; true once the store itself is gone. */
 bool mg_store_free_some(mg_store *s, size_t *budget);
 size_t mg_store_count(const mg_store *s);
+/* Sizes an empty store's table for n entries, so that n inserts never grow
+ * it (a copy says how many entries follow).  A hint only: a store holding
+ * entries, or n above MG_STORE_RESERVE_MAX (a peer's number, not trusted
+ * with memory), leaves the store as it is. */
+#define MG_STORE_RESERVE_MAX (1u << 22)
+void mg_store_reserve(mg_store *s, size_t n);
 /* Entries that carry a TTL or max-idle: with none, an expiry sweep has
  * nothing to find here. */
 size_t mg_store_expiring(const mg_store *s);

@@ -72,6 +72,7 @@ struct snap_job {
     size_t *name_lens;
     size_t nnames, next_map;
     uint64_t cursor;       /* mg_store_scan position in names[next_map] */
+    bool sized;            /* names[next_map]'s SIZE record went out */
 };
 typedef struct snap_job snap_job;
 
@@ -165,6 +166,14 @@ static void put_name(mg_buf *b, const mg_map *map)
 {
     mg_bc_put_u16(b, (uint16_t)map->name_len);
     mg_buf_append(b, map->name, map->name_len);
+}
+
+/* How many entries of map the copy holds: the receiver sizes its table. */
+static void put_size(mg_buf *b, const mg_map *map, size_t n)
+{
+    mg_bc_put_u8(b, MG_DP_REC_SIZE);
+    put_name(b, map);
+    mg_bc_put_u32(b, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
 }
 
 /* One PUT record with the entry's whole state. */
@@ -379,6 +388,10 @@ static bool snapshot_slice(mg_worker *w, pstate *ps, snap_job *j, bool first)
         mg_part *part = map ? mg_map_part_if(map, j->p) : NULL;
         bool done = true;
         if (part) {
+            if (!j->sized) {
+                put_size(&b, map, mg_store_count(part->store));
+                j->sized = true;
+            }
             snap_ctx sc = {.b = &b, .map = map};
             done = mg_store_scan(part->store, &j->cursor, budget, snap_entry, &sc);
             budget = sc.n < budget ? budget - sc.n : 0;
@@ -394,6 +407,7 @@ static bool snapshot_slice(mg_worker *w, pstate *ps, snap_job *j, bool first)
         if (done) {
             j->next_map++;
             j->cursor = 0;
+            j->sized = false;
         }
     }
     free(maps);
@@ -798,6 +812,9 @@ static void apply(mg_worker *w, int32_t p, const mg_dp_record *r, apply_ctx *ac)
         break;
     case MG_DP_REC_LOCK:
         apply_lock(w, map, p, part, r);
+        break;
+    case MG_DP_REC_SIZE:
+        mg_store_reserve(part->store, r->count);
         break;
     }
 }

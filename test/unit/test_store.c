@@ -925,6 +925,39 @@ static void test_expiring_count(void **state)
     mg_store_free(s);
 }
 
+/* A store told how many entries come takes them without one rehash; a
+ * store holding entries, or a hint past the cap, is left as it is. */
+static void test_reserve(void **state)
+{
+    mg_store *s = new_store();
+    uint8_t k[KEY_MAX];
+    mg_entry *old;
+    mg_store_stats st;
+    mg_store_reserve(s, 5000);
+    mg_store_read_stats(s, &st);
+    assert_int_equal(st.buckets[0], 8192);
+    for (uint32_t id = 0; id < 5000; id++)
+        mg_store_put(s, k, make_key(k, id, 0), NULL, 0, 0, &old);
+    mg_store_read_stats(s, &st);
+    assert_int_equal(st.rehashes, 0);
+    assert_int_equal(st.buckets[0], 8192);
+    assert_sound(s);
+
+    mg_store_reserve(s, 100000);   /* not empty: nothing */
+    mg_store_read_stats(s, &st);
+    assert_int_equal(st.buckets[0], 8192);
+    mg_store_free(s);
+
+    s = new_store();
+    mg_store_reserve(s, (size_t)MG_STORE_RESERVE_MAX + 1);   /* past the cap: nothing */
+    mg_store_read_stats(s, &st);
+    assert_int_equal(st.buckets[0], 0);
+    mg_store_reserve(s, 3);
+    mg_store_read_stats(s, &st);
+    assert_int_equal(st.buckets[0], MG_STORE_MIN_BUCKETS);
+    mg_store_free(s);
+}
+
 static void test_scan_survives_grow(void **state)
 {
     scan_under_churn(true);
@@ -1054,6 +1087,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_free_in_slices, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_expiring_count, heap_setup, heap_teardown),
+        cmocka_unit_test_setup_teardown(test_reserve, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_put_fresh_entry_metadata, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_header_ignored, heap_setup, heap_teardown),
         cmocka_unit_test_setup_teardown(test_length_and_bytes_matter, heap_setup, heap_teardown),
