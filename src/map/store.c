@@ -409,6 +409,29 @@ void mg_store_reserve(mg_store *s, size_t n)
     table_alloc(s, &s->t[0], size);
 }
 
+uint32_t mg_store_prefetch_bucket(const mg_store *s, const uint8_t *key, size_t klen)
+{
+    uint32_t h = mg_key_hash(key, klen);
+    const mg_table *t = &s->t[s->rehashing ? 1 : 0];
+    if (t->size)
+        __builtin_prefetch(&t->buckets[h & t->mask]);
+    return h;
+}
+
+void mg_store_prefetch_head(const mg_store *s, uint32_t h)
+{
+    const mg_table *t = &s->t[s->rehashing ? 1 : 0];
+    if (t->size)
+        prefetch_entry(t->buckets[h & t->mask], 1);
+}
+
+void mg_store_prefetch_next(const mg_store *s, uint32_t h)
+{
+    const mg_table *t = &s->t[s->rehashing ? 1 : 0];
+    if (t->size)
+        prefetch_second(t, h & t->mask, 1);
+}
+
 mg_entry *mg_store_get(mg_store *s, const uint8_t *key, size_t klen)
 {
     rehash_step(s);

@@ -65,4 +65,10 @@ void mg_req_error(mg_req *r, int32_t code, const char *class_name, const char *f
 /* The message could not be decoded: error 23 with where it broke. */
 void mg_req_bad_message(mg_req *r);
 
+/* Before running the requests of one read (in[0..len), whole messages
+ * and maybe the start of one more): asks memory for the store buckets and
+ * entries that the first PREFETCH_BATCH keyed ones owned here will look
+ * up.  Reads only; malformed input is left to mg_dispatch. */
+void mg_dispatch_prefetch(struct mg_conn *c, const uint8_t *in, size_t len);
+
 #endif

@@ -368,6 +368,8 @@ static void process_input(mg_conn *c)
     }
     if (c->state == MG_CONN_PEER)
         off = peer_input(c, off);
+    if (c->state == MG_CONN_OPEN && !c->discarding && member_ready(c->w))
+        mg_dispatch_prefetch(c, c->in.data + off, c->in.len - off);
     while (c->state == MG_CONN_OPEN && off < c->in.len) {
         if (!member_ready(c->w)) {   /* joining: clients wait, the port is open for members */
             c->held = true;
