@@ -15,6 +15,11 @@
  * it (offset from the next two bytes).  That reaches deep into every
  * decoder from the first run.
  *
+ * Inputs whose first byte is 2 mod 4 go to the data plane instead: the
+ * replication record reader and, with bit 2 set, the frames of
+ * cluster-wide listeners (cluster/listener_proto.h), from a valid frame
+ * of the type the second byte selects, overwritten in part by the rest.
+ *
  * Build: with fuzz/run.sh's build function, sources "src/util src/cluster"
  * and no extra libraries; or by hand, clang -fsanitize=fuzzer,address,
  * undefined over this file, every .c of src/cluster, and src/util's
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "cluster/data_proto.h"
+#include "cluster/listener_proto.h"
 #include "cluster/member_proto.h"
 #include "cluster/membership.h"
 #include "util/buf.h"
@@ -211,6 +217,87 @@ static void feed_mutated_example(const uint8_t *data, size_t size)
     free(m);
 }
 
+/* Decodes a listener frame and encodes it again into e (empty when it
+ * does not decode). */
+static void listener_reencode(const uint8_t *frame, size_t len, mg_buf *e)
+{
+    mg_dp_frame f;
+    if (mg_dp_open(frame, len, &f) != 0)
+        return;
+    mg_lp_add a;
+    mg_lp_remove rm;
+    mg_lp_event ev;
+    uint64_t req;
+    if (mg_lp_add_decode(&f, &a) == 0)
+        mg_lp_add_encode(e, &f.sender, &a);
+    else if (mg_lp_remove_decode(&f, &rm) == 0)
+        mg_lp_remove_encode(e, &f.sender, &rm);
+    else if (mg_lp_ack_decode(&f, &req) == 0)
+        mg_lp_ack_encode(e, &f.sender, req);
+    else if (mg_lp_event_decode(&f, &ev) == 0)
+        mg_lp_event_encode(e, &f.sender, &ev);
+}
+
+/* A listener frame that decodes (from an exact-size copy) encodes to one
+ * that decodes and encodes to the same bytes. */
+static void feed_listener_frame(const uint8_t *data, size_t size)
+{
+    uint8_t *copy = malloc(size ? size : 1);
+    memcpy(copy, data, size);
+    mg_buf e1, e2;
+    mg_buf_init(&e1);
+    mg_buf_init(&e2);
+    listener_reencode(copy, size, &e1);
+    if (e1.len) {
+        listener_reencode(e1.data, e1.len, &e2);
+        check(e1.len == e2.len && memcmp(e1.data, e2.data, e1.len) == 0);
+    }
+    mg_buf_free(&e1);
+    mg_buf_free(&e2);
+    free(copy);
+}
+
+static void feed_listener_example(const uint8_t *data, size_t size)
+{
+    static const uint8_t key[] = {0, 0, 0, 1, 0xff, 0xff, 0xff, 0xf5, 'k'};
+    mg_uuid sender = {.msb = 1, .lsb = 2}, id = {.msb = 3, .lsb = 4};
+    mg_buf b;
+    mg_buf_init(&b);
+    switch (size > 1 ? data[1] % 4 : 0) {
+    case 0: {
+        mg_lp_add a = {.req = 1, .id = id, .sub_worker = 1, .flags = 1, .include_value = true,
+                       .name = {(const uint8_t *)"m", 1}, .key = {key, sizeof key}};
+        mg_lp_add_encode(&b, &sender, &a);
+        break;
+    }
+    case 1: {
+        mg_lp_remove rm = {.req = 1, .id = id};
+        mg_lp_remove_encode(&b, &sender, &rm);
+        break;
+    }
+    case 2:
+        mg_lp_ack_encode(&b, &sender, 1);
+        break;
+    default: {
+        mg_lp_event ev = {.sub_worker = 1, .id = id, .name = {(const uint8_t *)"m", 1}, .partition = 5,
+                          .type = 1, .affected = 1, .key = {key, sizeof key}, .value = {key, sizeof key}};
+        mg_lp_event_encode(&b, &sender, &ev);
+        break;
+    }
+    }
+    if (size >= 4) {
+        size_t at = ((size_t)data[2] | (size_t)data[3] << 8) % b.len;
+        for (size_t i = 4; i < size; i++) {
+            if (at + i - 4 >= b.len)
+                mg_buf_append(&b, &data[i], 1);
+            else
+                b.data[at + i - 4] ^= data[i];
+        }
+    }
+    feed_listener_frame(b.data, b.len);
+    mg_buf_free(&b);
+}
+
 /* The data plane's replication records (cluster/data_proto.h), read from an
  * exact-size copy until the first malformed one. */
 static void feed_records(const uint8_t *data, size_t size)
@@ -226,6 +313,7 @@ static void feed_records(const uint8_t *data, size_t size)
     mg_dp_frame f;
     mg_dp_open(copy, size, &f);
     free(copy);
+    feed_listener_frame(data, size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -233,7 +321,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     if ((data[0] & 3) == 2) {
-        feed_records(data + 1, size - 1);
+        if (data[0] & 4)
+            feed_listener_example(data, size);
+        else
+            feed_records(data + 1, size - 1);
         return 0;
     }
     if (data[0] & 1)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/client_service.h"
+#include "map/listener_remote.h"
 #include "map/listeners.h"
 #include "map/locks.h"
 #include "map/map.h"
@@ -132,6 +133,8 @@ typedef struct close_op {
 static void close_part(mg_worker *w, mg_fanout *f)
 {
     close_op *op = (close_op *)f;
+    if (w->idx == 0)   /* before its copy forgets them: the other members drop theirs */
+        mg_listener_remote_conn_closed(w, op->conn);
     mg_listeners_drop_conn(w, op->conn);
     if (op->release_locks)
         mg_locks_release_client(w, &op->client);

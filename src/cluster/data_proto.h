@@ -50,6 +50,18 @@
  *                      backups did not confirm the writes of its part);
  *                      rest: encoded element frames
  *   40 SYNC            4 partition (a backup asks its primary for a snapshot)
+ *   41 LISTEN_ADD      8 request id (0: no answer wanted); 16 registration
+ *                      id; 4 subscriber worker; 4 listener flags; 1 include
+ *                      value; bytes map name; bytes key (empty: every key)
+ *                      (keep a copy of a client's cluster-wide entry
+ *                      listener; the sender holds the client connection)
+ *   42 LISTEN_REMOVE   8 request id (0: no answer wanted); 16 registration id
+ *   43 LISTEN_ACK      8 request id (every worker of the sender applied it)
+ *   44 EVENT           4 subscriber worker; 16 registration id; bytes map
+ *                      name; 4 partition (-1: map-wide); 4 event type;
+ *                      4 affected entries; then key, value, old value, each
+ *                      1 present (0/1) and, when present, bytes
+ *                      Types 41-44: cluster/listener_proto.h.
  */
 #ifndef MG_CLUSTER_DATA_PROTO_H
 #define MG_CLUSTER_DATA_PROTO_H
@@ -74,6 +86,10 @@ enum {
     MG_DP_BULK = 38,
     MG_DP_BULK_RESULT = 39,
     MG_DP_SYNC = 40,
+    MG_DP_LISTEN_ADD = 41,
+    MG_DP_LISTEN_REMOVE = 42,
+    MG_DP_LISTEN_ACK = 43,
+    MG_DP_EVENT = 44,
 };
 
 #define MG_DP_SNAP_RESET 0x01

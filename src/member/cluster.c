@@ -9,6 +9,7 @@
 #include "client/cluster_view.h"
 #include "cluster/data_proto.h"
 #include "cluster/membership.h"
+#include "map/listener_remote.h"
 #include "map/map.h"
 #include "map/map_service.h"
 #include "member/member.h"
@@ -140,6 +141,7 @@ void mg_cluster_install(mg_worker *w, mg_topology *t)
     mg_backup_on_topology(w, old, t);
     mg_forward_on_topology(w, t);
     mg_cluster_view_changed(w, old, t);
+    mg_listener_remote_on_topology(w, old, t);
     if (t->is_member && (!old || !old->is_member))
         mg_conn_release_held(w);
     mg_topology_unref(old);
@@ -448,6 +450,13 @@ static int target_worker(mg_worker *w, const uint8_t *frame, size_t len)
         mg_bc_take(&r, 8);
         origin = (int32_t)mg_bc_u32(&r);
         break;
+    case MG_DP_LISTEN_ADD:
+    case MG_DP_LISTEN_REMOVE:
+    case MG_DP_LISTEN_ACK:
+        return 0;   /* listener copies are sent and applied from worker 0 (map/listener_remote.h) */
+    case MG_DP_EVENT:
+        origin = (int32_t)mg_bc_u32(&r);   /* the worker of the client connection */
+        break;
     default:
         return w->idx;
     }
@@ -514,6 +523,10 @@ static void handle_here(mg_worker *w, const uint8_t *frame, size_t len)
     case MG_DP_MIGRATE_DONE: mg_migration_on_done(m->cluster->mig, &f); break;
     case MG_DP_BULK: mg_map_bulk_on_request(w, &f); break;
     case MG_DP_BULK_RESULT: mg_map_bulk_on_result(w, &f); break;
+    case MG_DP_LISTEN_ADD:
+    case MG_DP_LISTEN_REMOVE:
+    case MG_DP_LISTEN_ACK:
+    case MG_DP_EVENT: mg_listener_remote_on_frame(w, &f); break;
     default: break;   /* a newer member's message: skipped */
     }
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "memgrid.h"
+#include "map/listener_remote.h"
 #include "map/listeners.h"
 #include "map/map.h"
 #include "map/memory.h"
@@ -131,6 +132,7 @@ static void run_stop(mg_worker *w, mg_task *t)
         mg_cluster_stop(w);
     uv_timer_stop(&w->sweep);
     mg_map_worker_release(w);
+    mg_listener_remote_free(w);
     mg_listeners_free(w);
     uv_stop(&w->loop);
 }

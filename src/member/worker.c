@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "map/listener_remote.h"
 #include "map/map.h"
 #include "map/map_service.h"
 #include "member/cluster.h"
@@ -54,6 +55,7 @@ static void on_sweep(uv_timer_t *t)
     mg_map_sweep(w);
     mg_backup_tick(w);
     mg_map_bulk_tick(w);
+    mg_listener_remote_tick(w);
 }
 
 int mg_worker_init(mg_worker *w, mg_member *m, int idx)

@@ -86,6 +86,10 @@ struct mg_worker {
     struct mg_forwarded *forwarded;   /* requests sent to other members, not answered yet (forward.c) */
     struct bulk *bulk_waiting;   /* whole-map requests waiting for other members (map_bulk.c) */
     uint64_t bulk_next_id;
+    struct mg_lr_op *lr_ops;     /* worker 0: listener copies sent to members, not all answered (map/listener_remote.c) */
+    uint64_t lr_next_req;
+    mg_uuid lr_stale_id;         /* the last registration an EVENT named that no longer exists here */
+    int64_t lr_stale_ms;
 };
 
 int mg_worker_init(mg_worker *w, mg_member *m, int idx);

@@ -15,6 +15,7 @@
 //	TestRollingRestart                SIGTERM + restart each member under load
 //	TestPausedMemberRejoins           SIGSTOP 4 s, SIGCONT: rejoins as a new member
 //	TestArticleOnThreeMembers         the article's programs and cache on 3 members
+//	TestListener*                     a unisocket client's entry listener gets every member's events
 //
 // Run:
 //
