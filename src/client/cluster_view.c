@@ -70,12 +70,17 @@ static void write_views(mg_buf *out, int64_t corr, const mg_topology *t, bool me
             out, corr, -1, t->client_table_version, mg_cluster_view_write_partitions, t);
 }
 
+/* Registrations kept per connection: a client registers once per
+ * connection; past this many, a misbehaving one gets the views of its
+ * request but no more events, rather than unbounded memory. */
+#define MAX_VIEW_LISTENERS 64
+
 void mg_client_add_cluster_view_listener(mg_req *r)
 {
     mg_conn *c = r->local;
-    if (c) {
-        c->view_listener = true;
-        c->view_corr = r->hdr.corr;
+    if (c && c->nviews < MAX_VIEW_LISTENERS) {
+        c->view_corrs = mg_xrealloc(c->view_corrs, (c->nviews + 1) * sizeof *c->view_corrs);
+        c->view_corrs[c->nviews++] = r->hdr.corr;
     }
     /* Views first, then the answer, as Hazelcast does; clients start routing
      * by key as soon as the partitions view arrives. */
@@ -93,7 +98,9 @@ void mg_cluster_view_changed(mg_worker *w, const mg_topology *old, const mg_topo
         return;
     for (size_t i = 0; i < w->nconn_slots; i++) {
         mg_conn *c = w->conns[i];
-        if (c && c->view_listener && c->state == MG_CONN_OPEN)
-            write_views(mg_conn_out(c), c->view_corr, now, members, partitions);
+        if (!c || c->state != MG_CONN_OPEN)
+            continue;
+        for (uint32_t k = 0; k < c->nviews; k++)
+            write_views(mg_conn_out(c), c->view_corrs[k], now, members, partitions);
     }
 }

@@ -124,6 +124,7 @@ static void on_closed(uv_handle_t *h)
     mg_buf_free(&c->in);
     mg_buf_free(&c->out);
     mg_buf_free(&c->writing);
+    free(c->view_corrs);
     free(c);
 }
 

@@ -67,8 +67,12 @@ struct mg_conn {
     mg_uuid client_uuid;
     char client_type[16];
     char client_name[64];
-    bool view_listener;  /* registered for cluster view events */
-    int64_t view_corr;
+    /* Correlation ids of this connection's cluster view registrations:
+     * each gets every view event.  Hazelcast 5.7 keeps only the newest, so
+     * a second registration silently cuts the client off from member
+     * changes (docs/cluster.md, "Views for clients"). */
+    int64_t *view_corrs;
+    uint32_t nviews;
 };
 
 void mg_conn_accept(mg_worker *w, int fd);
