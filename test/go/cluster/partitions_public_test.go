@@ -18,8 +18,9 @@ import (
 func partitionAPIAvailable() bool { return false }
 
 type partitionTable struct {
-	count int32
-	owner map[int32]types.UUID
+	count   int32
+	owner   map[int32]types.UUID
+	version int32
 }
 
 func (p *partitionTable) partitionOf(string) (int32, error) {
