@@ -45,7 +45,7 @@ bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r)
     r->kind = mg_bc_u8(rd);
     r->name_len = mg_bc_u16(rd);
     r->name = mg_bc_take(rd, r->name_len);
-    bool keyed = r->kind != MG_DP_REC_CLEAR && r->kind != MG_DP_REC_SIZE;
+    bool keyed = r->kind != MG_DP_REC_CLEAR && r->kind != MG_DP_REC_SIZE && r->kind != MG_DP_REC_DROP;
     if (keyed)
         r->key = mg_dp_bytes(rd, &r->klen);
     switch (r->kind) {
@@ -71,6 +71,7 @@ bool mg_dp_next_record(mg_bc_rd *rd, mg_dp_record *r)
         break;
     case MG_DP_REC_DEL:
     case MG_DP_REC_CLEAR:
+    case MG_DP_REC_DROP:
         break;
     default:
         rd->bad = true;

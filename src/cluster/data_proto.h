@@ -28,6 +28,10 @@
  *                        LOCK: bytes key; 1 locked; if locked: 16 owner,
  *                             8 thread id, 4 count, 8 lease left (ms, -1
  *                             none), 8 reference id
+ *                        DROP: nothing more (the map was destroyed and
+ *                             left this partition: the receiver drops its
+ *                             part; records after it are of a new map of
+ *                             that name)
  *                      A plain REPL carries the records numbered seq,
  *                      seq+1, ...; a snapshot is REPL frames flagged
  *                      RESET (the receiver empties the partition first),
@@ -44,7 +48,9 @@
  *                      for the whole map (size, clear, keySet, putAll...)
  *                      to run on the receiver's primary partitions, or a
  *                      Client.DestroyProxy of a map: the receiver drops
- *                      the map from all its partitions, primary and backup
+ *                      the map from all its partitions, primary and backup,
+ *                      and sends a DROP record to the backups of each
+ *                      partition it is primary of
  *   39 BULK_RESULT     8 request id; 4 origin worker; 8 count; 8 elements
  *                      (MG_DP_BULK_UNCONFIRMED: the receiver's synchronous
  *                      backups did not confirm the writes of its part);
@@ -99,7 +105,14 @@ enum {
  * seq is the origin's UUID instead of records. */
 #define MG_DP_SNAP_FOLLOW 0x04
 
-enum { MG_DP_REC_PUT = 1, MG_DP_REC_DEL = 2, MG_DP_REC_CLEAR = 3, MG_DP_REC_LOCK = 4, MG_DP_REC_SIZE = 5 };
+enum {
+    MG_DP_REC_PUT = 1,
+    MG_DP_REC_DEL = 2,
+    MG_DP_REC_CLEAR = 3,
+    MG_DP_REC_LOCK = 4,
+    MG_DP_REC_SIZE = 5,
+    MG_DP_REC_DROP = 6,
+};
 
 /* One replication record, borrowed from the frame. */
 typedef struct mg_dp_record {

@@ -57,6 +57,20 @@ mg_map *mg_map_lookup(mg_worker *w, const uint8_t *name, size_t len)
     return map;
 }
 
+mg_map *mg_map_registered(mg_member *m, const uint8_t *name, size_t len)
+{
+    pthread_mutex_lock(&m->maps_lock);
+    mg_map *map = mg_bmap_get(&m->maps, name, len);
+    pthread_mutex_unlock(&m->maps_lock);
+    return map;
+}
+
+mg_map *mg_map_find(mg_worker *w, const uint8_t *name, size_t len)
+{
+    mg_map *map = mg_bmap_get(&w->map_cache, name, len);
+    return map ? map : mg_map_registered(w->m, name, len);
+}
+
 mg_part *mg_map_part(mg_worker *w, mg_map *map, int32_t p)
 {
     mg_part *part = map->parts[p];
@@ -118,38 +132,88 @@ static void part_free(mg_worker *w, mg_part *part, bool wake)
     free(part);
 }
 
-static void drop_parts(mg_worker *w, mg_map *map, bool wake)
+static void forget(mg_worker *w, mg_map *map)
 {
     reap(w, SIZE_MAX);   /* dropped stores count into their map's stats */
     if (mg_bmap_get(&w->map_cache, map->name, map->name_len) == map)
         mg_bmap_remove(&w->map_cache, map->name, map->name_len);
-    for (int32_t p = w->idx; p < map->partition_count; p += w->m->nworkers) {
-        if (map->parts[p]) {
-            mg_part *part = map->parts[p];
-            map->parts[p] = NULL;
-            part_free(w, part, wake);
-        }
+}
+
+static void free_part(mg_worker *w, mg_map *map, int32_t p, bool wake)
+{
+    mg_part *part = map->parts[p];
+    if (part) {
+        map->parts[p] = NULL;
+        part_free(w, part, wake);
     }
 }
 
+static void drop_parts(mg_worker *w, mg_map *map, bool wake)
+{
+    forget(w, map);
+    for (int32_t p = w->idx; p < map->partition_count; p += w->m->nworkers)
+        free_part(w, map, p, wake);
+}
+
 void mg_map_drop_worker_parts(mg_worker *w, mg_map *map) { drop_parts(w, map, true); }
+
+void mg_map_forget(mg_worker *w, mg_map *map) { forget(w, map); }
+
+void mg_map_free_part(mg_worker *w, mg_map *map, int32_t p) { free_part(w, map, p, true); }
+
+void mg_map_move_part(mg_worker *w, mg_map *from, mg_map *to, int32_t p)
+{
+    mg_part *part = from->parts[p];
+    if (!part)
+        return;
+    from->parts[p] = NULL;
+    if (to->parts[p]) {
+        /* Not expected: until the destroy's turn on w, w's lookups of the
+         * name all give the same map, so only one of them holds p. */
+        part_free(w, part, true);
+        return;
+    }
+    mg_store_set_map_acct(part->store, &to->stats[w->idx].acct);
+    size_t b;
+    for (mg_bmap_node *nd = mg_bmap_first(&part->locks, &b); nd; nd = mg_bmap_next(&part->locks, &b, nd))
+        ((mg_lock *)nd->value)->map = to;
+    to->parts[p] = part;
+}
+
+/* Detaches p's part of map and queues it for mg_map_reap.  The map must
+ * outlive the reaping (the store counts into its stats): a destroy reaps
+ * everything left on a worker before that worker lets go of the map. */
+static void unlink_part(mg_worker *w, mg_map *map, int32_t p)
+{
+    mg_part *part = map->parts[p];
+    if (!part)
+        return;
+    map->parts[p] = NULL;
+    mg_locks_drop_all(w, part, false);
+    part->reap_next = w->reaping;
+    w->reaping = part;
+}
+
+static void start_reaping(mg_worker *w)
+{
+    if (w->reaping && !uv_is_active((uv_handle_t *)&w->reap))
+        uv_idle_start(&w->reap, mg_map_reap);
+}
 
 void mg_map_drop_partition(mg_worker *w, int32_t p)
 {
     size_t n;
     mg_map **maps = mg_map_snapshot(w->m, &n);
-    for (size_t i = 0; i < n; i++) {
-        mg_part *part = maps[i]->parts[p];
-        if (part) {
-            maps[i]->parts[p] = NULL;
-            mg_locks_drop_all(w, part, false);
-            part->reap_next = w->reaping;
-            w->reaping = part;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        unlink_part(w, maps[i], p);
     free(maps);
-    if (w->reaping && !uv_is_active((uv_handle_t *)&w->reap))
-        uv_idle_start(&w->reap, mg_map_reap);
+    start_reaping(w);
+}
+
+void mg_map_drop_part(mg_worker *w, mg_map *map, int32_t p)
+{
+    unlink_part(w, map, p);
+    start_reaping(w);
 }
 
 void mg_map_free(mg_map *map)

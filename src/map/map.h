@@ -70,6 +70,12 @@ void mg_map_read_totals(const mg_map *map, mg_map_totals *out);
 
 /* Looks the map up (creating it on first use, as Hazelcast does). */
 mg_map *mg_map_lookup(mg_worker *w, const uint8_t *name, size_t len);
+/* The map w knows by that name (its cache, then the registry), or NULL:
+ * never creates one.  A cached map may have left the registry already (a
+ * destroy that has not reached w yet). */
+mg_map *mg_map_find(mg_worker *w, const uint8_t *name, size_t len);
+/* The map registered under that name, or NULL (any thread). */
+mg_map *mg_map_registered(mg_member *m, const uint8_t *name, size_t len);
 /* The partition's state, created on first use.  Caller is p's worker. */
 mg_part *mg_map_part(mg_worker *w, mg_map *map, int32_t p);
 /* Existing partition state or NULL. */
@@ -81,10 +87,20 @@ mg_map **mg_map_snapshot(mg_member *m, size_t *n);
 /* Destroy support: unregister (any thread), per-worker drop, final free. */
 void mg_map_unregister(mg_member *m, mg_map *map);
 void mg_map_drop_worker_parts(mg_worker *w, mg_map *map);
+/* The same one partition at a time: mg_map_forget first (w's lookups no
+ * longer give map, and nothing w is still freeing refers to it), then
+ * mg_map_free_part, or mg_map_move_part to hand p's part over to `to` (the
+ * map made anew under the name; were it to hold p already, from's part is
+ * freed instead). */
+void mg_map_forget(mg_worker *w, mg_map *map);
+void mg_map_free_part(mg_worker *w, mg_map *map, int32_t p);
+void mg_map_move_part(mg_worker *w, mg_map *from, mg_map *to, int32_t p);
 void mg_map_free(mg_map *map);
 /* Frees partition p of every map (p's worker): the member no longer holds
  * a replica of it, or must take a fresh copy. */
 void mg_map_drop_partition(mg_worker *w, int32_t p);
+/* Frees partition p of one map the same way (p's worker). */
+void mg_map_drop_part(mg_worker *w, mg_map *map, int32_t p);
 /* Dropped partitions free their entries a slice per loop turn, so that a
  * member handing away a hundred partitions does not stall its requests for
  * the tens of milliseconds a whole free takes; the worker's idle handle runs

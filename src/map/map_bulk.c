@@ -24,8 +24,10 @@
  *
  * Destroy runs the same way on every member: each drops the map from all
  * its partitions, primary and backup, so that no promoted backup brings
- * entries back.  A member that leaves the cluster meanwhile counts as done
- * (its copies left with it).
+ * entries back, and each primary also drops it in its partitions'
+ * replication streams (a DROP record), which orders the drop against the
+ * writes racing it (destroy_part).  A member that leaves the cluster
+ * meanwhile counts as done (its copies left with it).
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -878,12 +880,53 @@ void mg_map_flush(mg_req *r)
 
 /* Every partition this worker holds, primary or backup, and the worker's
  * cache entry and listeners: the map must not come back from a promoted
- * backup. */
+ * backup.
+ *
+ * This BULK travels on another link than the partitions' replication
+ * streams, so a backup may run it before the records of writes its
+ * primary made earlier, and those would make the map anew there.  So each
+ * partition this member is primary of also gets a DROP record, after the
+ * records of every write made here before: its backups apply those first,
+ * then drop the map again.  The part waits for its synchronous backups to
+ * acknowledge the DROP, so that once the destroy is answered no primary
+ * that dies takes an unapplied DROP with it.  Their refusal does not fail
+ * the destroy (its BULK already reached every member).
+ *
+ * The other way round, the DROP may reach a backup before this BULK, and
+ * the records after it (writes to the map made anew on the primary) too.
+ * The BULK must not drop those, or the primary would hold entries its
+ * backup lost: the backup's part is handed over to the new map instead
+ * (mg_backup_drop_came_first).
+ *
+ * Between mg_map_unregister and this worker's turn, a write here may have
+ * found no map in this worker's cache and made a fresh one of the same
+ * name.  Its parts go too: a backup applying DROP drops whichever map it
+ * holds under the name, so the primary must drop the same, or the two
+ * would disagree.  Such a write overlapped the destroy, which may come
+ * after it: losing it is what a destroy linearized after it does. */
 static void destroy_part(mg_worker *w, mg_fanout *f)
 {
     bulk *b = (bulk *)f;
-    mg_map_drop_worker_parts(w, b->dropped);
-    mg_listeners_drop_map(w, (const uint8_t *)b->dropped->name, b->dropped->name_len);
+    mg_map *map = b->dropped;
+    const uint8_t *name = (const uint8_t *)map->name;
+    mg_map_forget(w, map);
+    mg_map *fresh = mg_map_registered(w->m, name, map->name_len);
+    for (int32_t p = w->idx; p < w->m->partition_count; p += w->m->nworkers) {
+        if (mg_backup_drop_came_first(w, map, p)) {
+            if (map->parts[p]) {
+                if (!fresh)
+                    fresh = mg_map_lookup(w, name, map->name_len);
+                mg_map_move_part(w, map, fresh, p);
+            }
+            continue;
+        }
+        mg_backup_note_drop(w, map, p);
+        wait_backups(w, b, p);
+        mg_map_free_part(w, map, p);
+        if (fresh && fresh != map)
+            mg_map_free_part(w, fresh, p);
+    }
+    mg_listeners_drop_map(w, name, map->name_len);
 }
 
 static void destroy_done(mg_worker *w, bulk *b, mg_map *map)

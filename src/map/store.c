@@ -387,6 +387,16 @@ size_t mg_store_count(const mg_store *s)
     return store_count(s);
 }
 
+void mg_store_set_map_acct(mg_store *s, mg_mem_acct *map_acct)
+{
+    int64_t entries = (int64_t)store_count(s), bytes = (int64_t)mg_store_bytes(s);
+    if (s->map_acct)
+        mg_mem_acct_add(s->map_acct, -entries, -bytes);
+    s->map_acct = map_acct;
+    if (map_acct)
+        mg_mem_acct_add(map_acct, entries, bytes);
+}
+
 size_t mg_store_expiring(const mg_store *s)
 {
     return s->expiring;

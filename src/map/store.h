@@ -246,6 +246,9 @@ void mg_store_free(mg_store *s);              /* frees every entry */
  * until *budget (decremented) runs out; true once the store itself is gone. */
 bool mg_store_free_some(mg_store *s, size_t *budget);
 size_t mg_store_count(const mg_store *s);
+/* Counts the store into another map's counters from now on, moving what
+ * it holds there (its entries and bytes). */
+void mg_store_set_map_acct(mg_store *s, mg_mem_acct *map_acct);
 /* Sizes an empty store's table for n entries, so that n inserts never grow
  * it (a copy says how many entries follow).  A hint only: a store holding
  * entries, or n above MG_STORE_RESERVE_MAX (a peer's number, not trusted

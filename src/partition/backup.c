@@ -61,7 +61,27 @@ typedef struct pstate {
     uint64_t batch_first;
     bool dirty;
     int32_t next_dirty;
+    struct drop_mark *marks;   /* backup: destroys half done here (drop_mark) */
 } pstate;
+
+/* A destroy reaches a backup twice, on two links: as the BULK that every
+ * member runs, and as the primary's DROP record in the stream.  Whichever
+ * comes first drops the map; what the backup holds of it after the DROP is
+ * of the map made anew (the primary dropped at the same point), and the
+ * BULK, coming later, must leave that alone.  A mark counts, per map name
+ * and partition, DROP records applied minus BULKs run: positive when a
+ * DROP came ahead of its BULK, negative when a BULK awaits its DROP.  Each
+ * destroy brings one of each while the primary and the backup keep their
+ * roles, so the marks are dropped when the partition's source changes, and
+ * one left over by a destroy that did not bring both is forgotten after
+ * the backup timeout (a BULK and its DROP normally come moments apart). */
+typedef struct drop_mark {
+    struct drop_mark *next;
+    int64_t at;            /* ms, when it last changed */
+    int balance;
+    size_t len;
+    uint8_t name[];
+} drop_mark;
 
 /* A copy on its way (send_snapshot). */
 struct snap_job {
@@ -97,6 +117,53 @@ void mg_backup_worker_init(mg_worker *w)
 
 static void job_free(snap_job *j);
 
+static void marks_clear(pstate *ps)
+{
+    for (drop_mark *d = ps->marks, *n; d; d = n) {
+        n = d->next;
+        free(d);
+    }
+    ps->marks = NULL;
+}
+
+/* Adds delta to the balance of name in p and returns the balance it had
+ * (0 for a mark that timed out).  A mark back at 0 goes. */
+static int mark_add(mg_worker *w, pstate *ps, const uint8_t *name, size_t len, int delta)
+{
+    int64_t now = mg_clock_mono_ns() / 1000000;
+    drop_mark *d = NULL;
+    for (drop_mark **pp = &ps->marks; *pp;) {
+        drop_mark *x = *pp;
+        if (now - x->at > w->m->cfg.backup_timeout_millis) {
+            *pp = x->next;
+            free(x);
+            continue;
+        }
+        if (x->len == len && memcmp(x->name, name, len) == 0)
+            d = x;
+        pp = &x->next;
+    }
+    if (!d) {
+        d = mg_xcalloc(1, sizeof *d + (len ? len : 1));
+        d->len = len;
+        memcpy(d->name, name, len);
+        d->next = ps->marks;
+        ps->marks = d;
+    }
+    int was = d->balance;
+    d->balance += delta;
+    d->at = now;
+    if (d->balance == 0) {
+        for (drop_mark **pp = &ps->marks; *pp; pp = &(*pp)->next)
+            if (*pp == d) {
+                *pp = d->next;
+                free(d);
+                break;
+            }
+    }
+    return was;
+}
+
 void mg_backup_worker_free(mg_worker *w)
 {
     if (!w->repl)
@@ -108,6 +175,7 @@ void mg_backup_worker_free(mg_worker *w)
     for (int32_t p = 0; p < w->m->partition_count; p++) {
         pstate *ps = &w->repl->ps[p];
         mg_buf_free(&ps->batch);
+        marks_clear(ps);
         for (pending *q = ps->head, *n; q; q = n) {
             n = q->next;
             free(q);
@@ -276,6 +344,24 @@ void mg_backup_note_clear(mg_worker *w, mg_map *map, int32_t p)
     mg_buf *b = record(w, p, ps);
     mg_bc_put_u8(b, MG_DP_REC_CLEAR);
     put_name(b, map);
+}
+
+void mg_backup_note_drop(mg_worker *w, const mg_map *map, int32_t p)
+{
+    pstate *ps = ps_of(w, p);
+    if (!ps->primary || ps->ntargets == 0)
+        return;
+    mg_buf *b = record(w, p, ps);
+    mg_bc_put_u8(b, MG_DP_REC_DROP);
+    put_name(b, map);
+}
+
+bool mg_backup_drop_came_first(mg_worker *w, const mg_map *map, int32_t p)
+{
+    pstate *ps = ps_of(w, p);
+    if (ps->primary || !ps->has_source)
+        return false;
+    return mark_add(w, ps, (const uint8_t *)map->name, map->name_len, -1) > 0;
 }
 
 void mg_backup_after_write(mg_worker *w, mg_req *r)
@@ -705,6 +791,7 @@ void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topolo
             ps->primary = true;
             ps->has_source = false;
             ps->in_snapshot = false;
+            marks_clear(ps);
             memcpy(ps->targets, next, sizeof next[0] * (size_t)n);
             ps->ntargets = n;
             for (int i = 0; i < n; i++) {
@@ -744,6 +831,7 @@ void mg_backup_on_topology(mg_worker *w, const mg_topology *old, const mg_topolo
                 ps->has_source = false;
                 ps->in_snapshot = false;
                 ps->seq = 0;
+                marks_clear(ps);
             }
         }
         release(w, p, ps, mg_clock_mono_ns() / 1000000);
@@ -779,8 +867,30 @@ typedef struct apply_ctx {
     mg_part *part;
 } apply_ctx;
 
+/* DROP: the map left p on the primary, so it leaves here too, whichever
+ * object holds it: the one this worker's cache names (a destroy running
+ * here may have taken it out of the registry already) and the registered
+ * one.  Nothing is created: the destroy may have run here before this
+ * record arrived, and a lookup would make the map anew.  The mark tells
+ * the destroy's BULK, if it comes later, that p is done (drop_mark). */
+static void apply_drop(mg_worker *w, int32_t p, const mg_dp_record *r, apply_ctx *ac)
+{
+    mark_add(w, ps_of(w, p), r->name, r->name_len, +1);
+    mg_map *known = mg_map_find(w, r->name, r->name_len);
+    mg_map *registered = mg_map_registered(w->m, r->name, r->name_len);
+    if (known)
+        mg_map_drop_part(w, known, p);
+    if (registered && registered != known)
+        mg_map_drop_part(w, registered, p);
+    *ac = (apply_ctx){0};   /* its part is gone: the next record looks the map up again */
+}
+
 static void apply(mg_worker *w, int32_t p, const mg_dp_record *r, apply_ctx *ac)
 {
+    if (r->kind == MG_DP_REC_DROP) {
+        apply_drop(w, p, r, ac);
+        return;
+    }
     if (!ac->map || ac->name_len != r->name_len || memcmp(ac->name, r->name, r->name_len) != 0) {
         ac->map = mg_map_lookup(w, r->name, r->name_len);
         ac->part = mg_map_part(w, ac->map, p);
@@ -841,6 +951,8 @@ static void on_follow(mg_worker *w, int32_t p, pstate *ps, const mg_dp_frame *f,
         return;
     }
     if (ps->has_source && !ps->in_snapshot && mg_uuid_eq(&ps->source, &origin) && ps->seq == seq) {
+        if (!mg_uuid_eq(&ps->source, &f->sender))
+            marks_clear(ps);   /* another primary: its DROPs pair with nothing here */
         ps->source = f->sender;
         if (tv > ps->data_tv)
             ps->data_tv = tv;
@@ -877,6 +989,8 @@ void mg_backup_on_repl(mg_worker *w, const mg_dp_frame *f)
          * cluster takes it as it comes): follow the sender from now on. */
         ps->data_tv = tv;
         mg_map_drop_partition(w, p);
+        if (!ps->has_source || !mg_uuid_eq(&ps->source, &f->sender))
+            marks_clear(ps);
         ps->source = f->sender;
         ps->has_source = true;
         ps->in_snapshot = true;

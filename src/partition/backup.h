@@ -4,9 +4,9 @@
  * wrote (the whole entry, with its version, TTL, max-idle and times, or
  * "absent"), not the operation.  Applying a state is idempotent and needs no
  * clock: a backup that applies it holds exactly what the primary holds.
- * Removals by expiry and eviction travel the same way, and so does a
- * map's clear.  Backups never expire or evict on their own; their
- * primary tells them.
+ * Removals by expiry and eviction travel the same way, and so do a
+ * map's clear and its destroy (DROP).  Backups never expire or evict on
+ * their own; their primary tells them.
  *
  * Order and gaps: each partition's records are numbered (seq) by its
  * primary and sent in order over the primary's one link to each backup.  A
@@ -79,6 +79,16 @@ void mg_backup_note_lock(mg_worker *w, mg_map *map, int32_t p, const uint8_t *ke
 uint64_t mg_backup_seq(mg_worker *w, int32_t p);
 /* Every unlocked entry of map in p was removed (clear, evictAll). */
 void mg_backup_note_clear(mg_worker *w, mg_map *map, int32_t p);
+/* map was destroyed and leaves p (call before its part is freed): the
+ * backups drop theirs in stream order, after the records of every write
+ * made before, which a drop of their own (the destroy's BULK, on another
+ * link) may precede. */
+void mg_backup_note_drop(mg_worker *w, const mg_map *map, int32_t p);
+/* The destroy of map runs on p's worker (the BULK).  True when this member
+ * is a backup of p and its primary's DROP for this destroy was applied
+ * here already: what p holds of the map name now was written after the
+ * drop, to the map made anew, and stays.  False: drop it. */
+bool mg_backup_drop_came_first(mg_worker *w, const mg_map *map, int32_t p);
 
 /* A new topology was installed on w: roles change, new backups get
  * snapshots, partitions this member no longer holds are freed. */

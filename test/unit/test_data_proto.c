@@ -78,11 +78,46 @@ static void test_short_and_unknown(void **state)
     mg_buf_free(&b);
 }
 
+/* DROP carries the map name only, like CLEAR: the record after it is read
+ * from where the name ends, and a DROP cut anywhere is refused. */
+static void test_drop_is_keyless(void **state)
+{
+    (void)state;
+    mg_buf b;
+    mg_buf_init(&b);
+    put_rec_head(&b, MG_DP_REC_DROP, "orders");
+    put_rec_head(&b, MG_DP_REC_DEL, "orders");
+    mg_dp_put_bytes(&b, "\0\0\0\1key:0001", 12);
+    size_t drop_len = 1 + 2 + 6;
+
+    mg_bc_rd rd;
+    mg_bc_rd_init(&rd, b.data, b.len);
+    mg_dp_record r;
+    assert_true(mg_dp_next_record(&rd, &r));
+    assert_int_equal(r.kind, MG_DP_REC_DROP);
+    assert_int_equal(r.name_len, 6);
+    assert_memory_equal(r.name, "orders", 6);
+    assert_null(r.key);
+    assert_int_equal(r.klen, 0);
+    assert_int_equal(mg_bc_left(&rd), b.len - drop_len);
+    assert_true(mg_dp_next_record(&rd, &r));
+    assert_int_equal(r.kind, MG_DP_REC_DEL);
+    assert_int_equal(r.klen, 12);
+    assert_int_equal(mg_bc_left(&rd), 0);
+
+    for (size_t n = 0; n < drop_len; n++) {
+        mg_bc_rd_init(&rd, b.data, n);
+        assert_false(mg_dp_next_record(&rd, &r));
+    }
+    mg_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_size_then_put),
         cmocka_unit_test(test_short_and_unknown),
+        cmocka_unit_test(test_drop_is_keyless),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
