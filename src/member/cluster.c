@@ -333,20 +333,24 @@ typedef struct frame_task {
 static void run_frame(mg_worker *w, mg_task *t);
 static int target_worker(mg_worker *w, const uint8_t *frame, size_t len);
 
+/* The address of member `to`: in the list, or among the members heard
+ * of lately (a joiner not yet listed); NULL when unknown. */
+static const mg_cl_addr *addr_of(mg_cluster *c, const mg_uuid *to)
+{
+    int i = mg_cl_list_find(&c->list, to);
+    if (i >= 0)
+        return &c->list.members[i].addr;
+    for (int k = c->nknown - 1; k >= 0; k--)
+        if (mg_uuid_eq(&c->known[k].uuid, to))
+            return &c->known[k].addr;
+    return NULL;
+}
+
 static void send_now(mg_cluster *c, const mg_uuid *to, const uint8_t *frame, size_t len)
 {
-    if (!c->links)
-        return;
-    int i = mg_cl_list_find(&c->list, to);
-    if (i >= 0) {
-        mg_links_send(c->links, &c->list.members[i].addr, frame, len);
-        return;
-    }
-    for (int k = c->nknown - 1; k >= 0; k--)
-        if (mg_uuid_eq(&c->known[k].uuid, to)) {
-            mg_links_send(c->links, &c->known[k].addr, frame, len);
-            return;
-        }
+    const mg_cl_addr *a = c->links ? addr_of(c, to) : NULL;
+    if (a)
+        mg_links_send(c->links, a, frame, len);
 }
 
 typedef struct send_batch {
@@ -392,6 +396,20 @@ void mg_cluster_send(mg_worker *w, const mg_uuid *to, const uint8_t *frame, size
     mg_buf_append(&w->cluster_out, to, sizeof *to);
     mg_buf_append(&w->cluster_out, &n, 4);
     mg_buf_append(&w->cluster_out, frame, len);
+}
+
+void mg_cluster_send_buf(mg_worker *w, const mg_uuid *to, mg_buf *frame)
+{
+    mg_cluster *c = w->m->cluster;
+    if (w->idx == 0 && !(w->topo && mg_uuid_eq(to, &w->topo->self))) {
+        const mg_cl_addr *a = c->links ? addr_of(c, to) : NULL;
+        if (a)
+            mg_links_send_buf(c->links, a, frame);
+        mg_buf_reset(frame);
+        return;
+    }
+    mg_cluster_send(w, to, frame->data, frame->len);
+    mg_buf_reset(frame);
 }
 
 void mg_cluster_flush(mg_worker *w)

@@ -38,6 +38,10 @@ void mg_cluster_free(mg_cluster *c);
 int mg_cluster_receive(mg_worker *w, const uint8_t *frame, size_t len);
 /* Sends a frame to a member of the list (dropped when it is not one). */
 void mg_cluster_send(mg_worker *w, const mg_uuid *to, const uint8_t *frame, size_t len);
+/* The same for a frame the caller builds in a buffer it keeps: on worker 0
+ * the buffer may trade places with the link's queue instead of being copied
+ * (mg_links_send_buf).  *frame comes back empty. */
+void mg_cluster_send_buf(mg_worker *w, const mg_uuid *to, mg_buf *frame);
 /* Whether partitions this member is primary of may be served now (see
  * mg_membership_may_serve): false while the member may have been removed
  * without knowing it yet.  Any worker. */

@@ -36,6 +36,7 @@ struct mg_links {
     peer_link *links[2 * MG_CL_MAX_MEMBERS];
     int n;
     bool closed;
+    char sink[4096];   /* reads on outbound links: nothing is expected there */
 };
 
 mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms,
@@ -114,10 +115,9 @@ static void start_write(peer_link *k)
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-    (void)h;
     (void)hint;
-    static char sink[4096];   /* nothing is expected on an outbound peer_link */
-    *buf = uv_buf_init(sink, sizeof sink);
+    peer_link *k = h->data;
+    *buf = uv_buf_init(k->owner->sink, sizeof k->owner->sink);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -214,16 +214,17 @@ static peer_link *find(mg_links *l, const mg_cl_addr *addr)
     return k;
 }
 
-void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, size_t len)
+/* The link to addr if a frame of len bytes may be queued on it. */
+static peer_link *link_for(mg_links *l, const mg_cl_addr *addr, size_t len)
 {
     if (l->closed)
-        return;
+        return NULL;
     peer_link *k = find(l, addr);
     if (!k)
-        return;
+        return NULL;
     if (k->out.len + k->writing.len + len > MG_LINK_MAX_QUEUE) {
         link_down(k);   /* the peer does not keep up: it will resynchronise */
-        return;
+        return NULL;
     }
     if (k->state == LINK_CONNECTING && uv_now(l->loop) - k->connect_started > l->stall_ms) {
         /* a dial that hangs (SYNs into a split network): start over */
@@ -231,11 +232,40 @@ void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, si
         if (l->on_unreachable)
             l->on_unreachable(l->ctx, &k->addr, false);
     }
-    mg_buf_append(&k->out, frame, len);
+    return k;
+}
+
+static void go(mg_links *l, peer_link *k)
+{
     if (k->state == LINK_DOWN)
         link_connect(l, k);
     else
         start_write(k);
+}
+
+void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, size_t len)
+{
+    peer_link *k = link_for(l, addr, len);
+    if (!k)
+        return;
+    mg_buf_append(&k->out, frame, len);
+    go(l, k);
+}
+
+void mg_links_send_buf(mg_links *l, const mg_cl_addr *addr, mg_buf *frame)
+{
+    peer_link *k = link_for(l, addr, frame->len);
+    if (!k)
+        return;
+    if (k->out.len == 0) {
+        mg_buf t = k->out;
+        k->out = *frame;
+        *frame = t;
+    } else {
+        mg_buf_append(&k->out, frame->data, frame->len);
+    }
+    mg_buf_reset(frame);
+    go(l, k);
 }
 
 size_t mg_links_backlog(const mg_links *l)

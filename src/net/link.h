@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "cluster/member_list.h"
+#include "util/buf.h"
 
 /* A link queues at most this much; past it the link is dropped and
  * reconnected (the receiver then resynchronises). */
@@ -36,6 +37,11 @@ typedef struct mg_links mg_links;
 mg_links *mg_links_new(uv_loop_t *loop, unsigned stall_ms,
                        void (*on_unreachable)(void *ctx, const mg_cl_addr *addr, bool refused), void *ctx);
 void mg_links_send(mg_links *l, const mg_cl_addr *addr, const uint8_t *frame, size_t len);
+/* The same for a frame in a buffer the caller reuses: when nothing is
+ * queued on the link the buffers trade places instead of the frame being
+ * copied (a copy's slices are 100+ KB each).  *frame comes back empty,
+ * with whatever capacity it got. */
+void mg_links_send_buf(mg_links *l, const mg_cl_addr *addr, mg_buf *frame);
 /* Bytes queued or being written on every link (graceful shutdown waits for 0). */
 size_t mg_links_backlog(const mg_links *l);
 /* Closes every link; the handles finish closing in the loop. */

@@ -102,6 +102,9 @@ struct mg_repl {
     size_t npending;
     snap_job *jobs;        /* copies being sent, oldest first */
     uv_idle_t snap_idle;   /* runs while `jobs` is not empty */
+    mg_buf slice;          /* a copy's slice is encoded here; it trades places
+                            * with the link's queue (mg_cluster_send_buf), so
+                            * a few buffers go round without copy or realloc */
 };
 
 static pstate *ps_of(mg_worker *w, int32_t p) { return &w->repl->ps[p]; }
@@ -182,6 +185,7 @@ void mg_backup_worker_free(mg_worker *w)
         }
     }
     free(w->repl->ps);
+    mg_buf_free(&w->repl->slice);
     free(w->repl);
     w->repl = NULL;
 }
@@ -463,9 +467,9 @@ static mg_map *find_map(mg_map **maps, size_t n, const char *name, size_t len)
 static bool snapshot_slice(mg_worker *w, pstate *ps, snap_job *j, bool first)
 {
     flush_partition(w, j->p, ps);   /* records numbered so far go before this slice */
-    mg_buf b;
-    mg_buf_init(&b);
-    size_t start = repl_begin(w, &b, j->p, first ? MG_DP_SNAP_RESET : 0, ps->seq);
+    mg_buf *b = &w->repl->slice;
+    mg_buf_reset(b);
+    size_t start = repl_begin(w, b, j->p, first ? MG_DP_SNAP_RESET : 0, ps->seq);
     size_t nmaps;
     mg_map **maps = mg_map_snapshot(w->m, &nmaps);
     size_t budget = SLICE_ENTRIES;
@@ -475,10 +479,10 @@ static bool snapshot_slice(mg_worker *w, pstate *ps, snap_job *j, bool first)
         bool done = true;
         if (part) {
             if (!j->sized) {
-                put_size(&b, map, mg_store_count(part->store));
+                put_size(b, map, mg_store_count(part->store));
                 j->sized = true;
             }
-            snap_ctx sc = {.b = &b, .map = map};
+            snap_ctx sc = {.b = b, .map = map};
             done = mg_store_scan(part->store, &j->cursor, budget, snap_entry, &sc);
             budget = sc.n < budget ? budget - sc.n : 0;
             if (done) {
@@ -486,7 +490,7 @@ static bool snapshot_slice(mg_worker *w, pstate *ps, snap_job *j, bool first)
                 for (mg_bmap_node *nd = mg_bmap_first(&part->locks, &bk); nd;
                      nd = mg_bmap_next(&part->locks, &bk, nd)) {
                     const mg_lock *l = nd->value;
-                    put_lock(&b, map, l->key, l->klen, l);
+                    put_lock(b, map, l->key, l->klen, l);
                 }
             }
         }
@@ -499,10 +503,9 @@ static bool snapshot_slice(mg_worker *w, pstate *ps, snap_job *j, bool first)
     free(maps);
     bool complete = j->next_map == j->nnames;
     if (complete)   /* END: the receiver's seq becomes ours */
-        b.data[start + MG_MP_HEADER + 16 + 4 + 8] |= MG_DP_SNAP_END;
-    mg_dp_end(&b, start);
-    mg_cluster_send(w, &j->to, b.data, b.len);
-    mg_buf_free(&b);
+        b->data[start + MG_MP_HEADER + 16 + 4 + 8] |= MG_DP_SNAP_END;
+    mg_dp_end(b, start);
+    mg_cluster_send_buf(w, &j->to, b);
     return complete;
 }
 
