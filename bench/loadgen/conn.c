@@ -79,10 +79,23 @@ static void flush(bconn *c)
 {
     if (c->writing || c->out.len == 0 || (c->state != BC_AUTH && c->state != BC_READY))
         return;
+    /* A direct write first, as the member does (net/conn.c): a uv_write
+     * that completes at once still costs libuv an epoll_ctl, one per
+     * write (117k/s at 123k requests/s on 4 connections). */
+    size_t done = 0;
+    uv_buf_t all = uv_buf_init((char *)c->out.data, (unsigned)c->out.len);
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &all, 1);
+    if (n > 0)
+        done = (size_t)n;   /* an error is left to uv_write to report */
+    if (done == c->out.len) {
+        mg_buf_reset(&c->out);
+        return;
+    }
     mg_buf t = c->busy;
     c->busy = c->out;
     c->out = t;
-    c->wbuf = uv_buf_init((char *)c->busy.data, (unsigned)c->busy.len);
+    mg_buf_reset(&c->out);
+    c->wbuf = uv_buf_init((char *)c->busy.data + done, (unsigned)(c->busy.len - done));
     c->writing = true;
     int rc = uv_write(&c->write_req, (uv_stream_t *)&c->tcp, &c->wbuf, 1, on_written);
     if (rc < 0) {
