@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/direct_write.h"
 #include "proto/codecs/client/client_codecs.h"
 #include "util/alloc.h"
 #include "util/clock.h"
@@ -79,14 +80,9 @@ static void flush(bconn *c)
 {
     if (c->writing || c->out.len == 0 || (c->state != BC_AUTH && c->state != BC_READY))
         return;
-    /* A direct write first, as the member does (net/conn.c): a uv_write
-     * that completes at once still costs libuv an epoll_ctl, one per
-     * write (117k/s at 123k requests/s on 4 connections). */
-    size_t done = 0;
-    uv_buf_t all = uv_buf_init((char *)c->out.data, (unsigned)c->out.len);
-    int n = uv_try_write((uv_stream_t *)&c->tcp, &all, 1);
-    if (n > 0)
-        done = (size_t)n;   /* an error is left to uv_write to report */
+    /* A direct write first (net/direct_write.h; 117k epoll_ctl/s saved at
+     * 123k requests/s on 4 connections). */
+    size_t done = mg_direct_write((uv_stream_t *)&c->tcp, &c->out);
     if (done == c->out.len) {
         mg_buf_reset(&c->out);
         return;
