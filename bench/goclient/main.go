@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ import (
 
 type options struct {
 	addr, cluster, mapName, mix, dist, label string
+	cpuProfile                               string
 	keys, valueSize, concurrency, serverPid  int
 	theta, rate                              float64
 	warmup, duration                         time.Duration
@@ -52,6 +54,7 @@ func parseFlags() options {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measurement length")
 	flag.BoolVar(&o.load, "load", true, "set every key before the warm-up")
 	flag.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured window to this file")
 	flag.Parse()
 	return o
 }
@@ -352,6 +355,16 @@ func main() {
 	if o.serverPid > 0 {
 		srv0 = procCPU(o.serverPid)
 	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			fail("%v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail("%v", err)
+		}
+	}
 	t0 := time.Now()
 	phase.Store(1)
 	if !o.quiet {
@@ -368,6 +381,9 @@ func main() {
 	}
 	phase.Store(2)
 	window := time.Since(t0).Seconds()
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	cpu1, srv1 := selfCPU(), -1.0
 	mb1, mt1 := machineTicks()
 	machineCores := -1.0
