@@ -104,7 +104,7 @@ MIG_KEYS=1000000
 JOIN_KEYS=1000000
 JOIN_RATE=50000
 JOIN_WARM=1
-JOIN_DUR=15               # long enough for a JVM to start, join and migrate inside it
+JOIN_DUR=20               # long enough for a JVM to start, join and migrate inside it
 JOIN_AT=3                 # the 3rd member starts this long into the measurement
 TP_KEYS=1000000
 TP_WARM=1
@@ -943,6 +943,10 @@ report_target() {
         local je; je=$(for ((r = 1; r <= REPS; r++)); do for k in base join; do echo "${JN[$TGT.$k.$r.first_error]:-}"; done; done | grep -v '^$' | sed 's/: .*//' | sort -u | paste -sd';')
         echo
         echo "Errors: ${je:-none}. memgrid-bench does not retry; the official clients retry error 46 (RetryableHazelcastException)."
+        local jf; jf=$(for ((r = 1; r <= REPS; r++)); do for k in base join; do [ -n "${JN[$TGT.$k.$r.failure]:-}" ] && echo "$k #$r: ${JN[$TGT.$k.$r.failure]}"; done; done | paste -sd';')
+        [ -n "$jf" ] && echo "**Runs that broke off** (their figures cover only the time before): $jf."
+        local jl; jl=$(for ((r = 1; r <= REPS; r++)); do v=${JN[$TGT.join.$r.round_end_s]:-}; [ -n "$v" ] && awk -v v="$v" -v d="$JOIN_DUR" 'BEGIN{exit !(v > d)}' && echo "#$r (${v} s)"; done | paste -sd' ')
+        [ -n "$jl" ] && echo "The join's rebalancing ended after the ${JOIN_DUR} s window in $jl: part of it was not measured."
         echo
     fi
     if want throughput; then

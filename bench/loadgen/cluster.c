@@ -13,6 +13,10 @@
 #define CORR_PROXY (BCONN_CTRL | 3)
 #define CORR_TRIGGER (BCONN_CTRL | 4)
 #define PARTITION_GRACE_MS 2000
+/* A member that joined during the run and refused a connection before
+ * authenticating is tried again this often, this many times (30 s). */
+#define RETRY_MS 200
+#define MAX_RETRIES 150
 
 static const char MAP_SERVICE[] = "hz:impl:mapService";
 
@@ -243,6 +247,34 @@ static void conn_ready(bconn *c)
     uv_timer_start(&cl->grace, on_grace, PARTITION_GRACE_MS, 0);
 }
 
+static void on_retry(uv_timer_t *t)
+{
+    bcluster *cl = t->data;
+    if (cl->closing || cl->failed)
+        return;
+    for (int m = 0; m < cl->nmembers; m++)
+        fill_member(cl, m);
+}
+
+/* Whether a closed connection is one to try again rather than a broken
+ * run: to a member other than the seed's that appeared after the run was
+ * ready, closed before it authenticated. */
+static bool retry_later(bcluster *cl, const bconn *c, const char *why)
+{
+    if (cl->closing || cl->failed || !cl->ready || c == cl->seed || c->member < 0 ||
+        c->partition_count > 0)
+        return false;
+    bmember *mb = &cl->members[c->member];
+    if (++mb->retries > MAX_RETRIES)
+        return false;
+    if (mb->retries == 1)
+        fprintf(stderr, "memgrid-bench: member %s:%d, new in the cluster, refused a connection (%s);"
+                        " trying again every %d ms, its partitions go through the seed meanwhile\n",
+                mb->host, mb->port, why ? why : "closed", RETRY_MS);
+    uv_timer_start(&cl->retry, on_retry, RETRY_MS, 0);
+    return true;
+}
+
 static void finish_close(bcluster *cl)
 {
     free(cl->owner_of);
@@ -254,14 +286,22 @@ static void on_grace_closed(uv_handle_t *h)
 {
     bcluster *cl = h->data;
     cl->grace_open = false;
-    if (cl->open_conns == 0)
+    if (cl->open_conns == 0 && !cl->retry_open)
+        finish_close(cl);
+}
+
+static void on_retry_closed(uv_handle_t *h)
+{
+    bcluster *cl = h->data;
+    cl->retry_open = false;
+    if (cl->open_conns == 0 && !cl->grace_open)
         finish_close(cl);
 }
 
 static void conn_closed(bconn *c, const char *why)
 {
     bcluster *cl = c->owner;
-    if (!cl->closing) {
+    if (!cl->closing && !retry_later(cl, c, why)) {
         char msg[256];
         snprintf(msg, sizeof msg, "connection to %s:%d closed: %s", c->host, c->port,
                  why ? why : "by the member");
@@ -282,7 +322,7 @@ static void conn_closed(bconn *c, const char *why)
         cl->seed = NULL;
     bconn_release(c);
     free(c);
-    if (--cl->open_conns == 0 && cl->closing && !cl->grace_open)
+    if (--cl->open_conns == 0 && cl->closing && !cl->grace_open && !cl->retry_open)
         finish_close(cl);
 }
 
@@ -301,10 +341,14 @@ int bcluster_start(bcluster *cl, uv_loop_t *loop, const char *host, int port,
     uv_timer_init(loop, &cl->grace);
     cl->grace.data = cl;
     cl->grace_open = true;
+    uv_timer_init(loop, &cl->retry);
+    cl->retry.data = cl;
+    cl->retry_open = true;
     cl->seed = open_conn(cl, host, port);
     if (!cl->seed) {
         uv_close((uv_handle_t *)&cl->grace, NULL);
-        cl->grace_open = false;
+        uv_close((uv_handle_t *)&cl->retry, NULL);
+        cl->grace_open = cl->retry_open = false;
         return UV_EINVAL;
     }
     return 0;
@@ -349,7 +393,9 @@ void bcluster_close(bcluster *cl)
     cl->closing = true;
     if (cl->grace_open)
         uv_close((uv_handle_t *)&cl->grace, on_grace_closed);
+    if (cl->retry_open)
+        uv_close((uv_handle_t *)&cl->retry, on_retry_closed);
     bcluster_each_conn(cl, close_one, NULL);
-    if (cl->open_conns == 0 && !cl->grace_open)
+    if (cl->open_conns == 0 && !cl->grace_open && !cl->retry_open)
         finish_close(cl);
 }

@@ -10,6 +10,12 @@
  *   4. route every keyed request to a connection of the partition's owner
  *      (the least loaded one), falling back to the seed member while the
  *      owner is unknown.
+ * A member that joins during the run gets its connections then; if one is
+ * refused before it authenticates (a joining Hazelcast member answers the
+ * authentication with an error until it has started), it is opened again
+ * after a pause, as the official clients do, and that member's partitions
+ * go through the seed meanwhile.  Any other closed connection breaks the
+ * run.
  * Ready = every connection authenticated, the member list and the proxy
  * known, and the partition table known or a short grace time passed (a
  * fresh Hazelcast member assigns partitions only when first asked; the
@@ -46,6 +52,7 @@ typedef struct bmember {
     int port;
     bconn *conns[64];        /* conns_per_member at most */
     int nconns, nready;
+    int retries;             /* connections of this member refused before authenticating */
 } bmember;
 
 struct bcluster {
@@ -67,6 +74,8 @@ struct bcluster {
     int open_conns;          /* connections allocated and not yet closed */
     uv_timer_t grace;
     bool grace_open;
+    uv_timer_t retry;        /* reopens refused connections of members that joined late */
+    bool retry_open;
     char server_version[32];
 };
 

@@ -236,18 +236,11 @@ static void fail_run(bdriver *d, const char *why)
 
 static void decode_error(bdriver *d, const uint8_t *msg, size_t len)
 {
-    mg_rd r;
-    mg_frame f0;
-    mg_error_holder_dec e;
-    mg_rd_init(&r, msg, len);
-    if (mg_rd_next(&r, &f0) != 0 || mg_rd_list_begin(&r) != 0 || mg_dec_error_holder(&r, &e) != 0) {
+    char text[180];
+    if (!bconn_error_text(msg, len, text, sizeof text)) {
         note_error(d, "%s", "undecodable error answer");
         return;
     }
-    char text[180];
-    snprintf(text, sizeof text, "error %d %.*s: %.*s", e.error_code, (int)e.class_name.len,
-             (const char *)e.class_name.ptr, e.message.ptr ? (int)e.message.len : 4,
-             e.message.ptr ? (const char *)e.message.ptr : "null");
     note_error(d, "%s", text);
 }
 
