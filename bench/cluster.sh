@@ -43,7 +43,7 @@
 # timed run the script waits (bounded) for the machine to be quiet, and
 # flags runs during which other processes used > 0.15 core (⚠).
 #
-#   bench/cluster.sh                       # everything, memgrid and Hazelcast, ~20 min
+#   bench/cluster.sh                       # everything, memgrid and Hazelcast, ~15 min
 #   bench/cluster.sh --target memgrid      # memgrid alone, ~6 min
 #   bench/cluster.sh --quick               # smaller data, 1 repetition
 #   bench/cluster.sh --only failover,migration --reps 5
@@ -850,7 +850,7 @@ cmp_row() {
     local a b ratio="–"
     a=$(median $3); b=$(median $4)
     [[ "$a" =~ ^[0-9.]+$ ]] && [[ "$b" =~ ^[0-9.]+$ ]] && awk -v b="$b" 'BEGIN{exit !(b > 0)}' &&
-        ratio="$(fmt "$(calc "$a / $b")" 2)×"
+        ratio="$(awk -v a="$a" -v b="$b" 'BEGIN{ r = a / b; d = r >= 0.1 ? 2 : r >= 0.01 ? 3 : 4; printf "%.*f", d, r }')×"
     echo "| $1 | $(fmt "$a" "$2") | $(fmt "$b" "$2") | $ratio |"
 }
 # Side by side: the medians of both targets, memgrid / Hazelcast.
