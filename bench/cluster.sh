@@ -163,13 +163,9 @@ done
 # Hazelcast 5.7: the jar from Maven Central (as bench/compare), and the JVM
 # flags of bench/compare plus log lines with milliseconds in UTC, which the
 # log-based figures need.
-JAR=${HAZELCAST_JAR:-$HOME/.m2/repository/com/hazelcast/hazelcast/5.7.0/hazelcast-5.7.0.jar}
-JVM_FLAGS=(-Xmx2g -Djava.net.preferIPv4Stack=true -Dhazelcast.phone.home.enabled=false
-    --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
-    --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
-    --add-opens java.management/sun.management=ALL-UNNAMED
-    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
-    -Duser.timezone=UTC '-Djava.util.logging.SimpleFormatter.format=%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n')
+. "$ROOT/bench/hazelcast.sh"
+JAR=$HZ_JAR
+JVM_FLAGS=(-Xmx2g "${HZ_JVM_FLAGS[@]}" -Duser.timezone=UTC '-Djava.util.logging.SimpleFormatter.format=%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n')
 if [[ " ${TARGETS[*]} " == *" hazelcast "* ]]; then
     command -v java >/dev/null || die "needs java for --target ${TARGET} (or --target memgrid)"
     if [ ! -f "$JAR" ]; then
@@ -304,28 +300,32 @@ pick_ports() {
 declare -A C_NAME=() C_SLOTS=() C_KIND=() PORT=() PID=() LOG=() CFG=()
 is_hz() { [ "${C_KIND[$1]}" = hazelcast ]; }
 cluster_new() {   # cluster_new CL NSLOTS BACKUPS
-    local cl=$1 n=$2 backups=$3 s p ports hz=0
+    local cl=$1 n=$2 backups=$3 s p ports
     read -r -a ports <<<"$(pick_ports "$n")"
     C_NAME[$cl]="mgbench-$cl-$$"
     C_SLOTS[$cl]=$n
     C_KIND[$cl]=$TGT
-    [ "$TGT" = hazelcast ] && hz=1
     mkdir -p "$WORK/$cl"
     for ((s = 0; s < n; s++)); do PORT[$cl.$s]=${ports[$s]}; done
+    local props="hazelcast.heartbeat.interval.seconds: 1
+hazelcast.max.no.heartbeat.seconds: 2"
+    local map="  map:
+    default:
+      backup-count: $backups"
     for ((s = 0; s < n; s++)); do
         CFG[$cl.$s]="$WORK/$cl/m$s.yaml"
+        if [ "$TGT" = hazelcast ]; then   # loopback only (bench/hazelcast.sh)
+            hz_yaml "${C_NAME[$cl]}" "${PORT[$cl.$s]}" "${ports[*]}" "$props" "$map" >"${CFG[$cl.$s]}"
+            continue
+        fi
         {
             echo "hazelcast:"
             echo "  cluster-name: ${C_NAME[$cl]}"
-            [ $hz = 1 ] && printf '  jet:\n    enabled: false\n'
             echo "  network:"
             echo "    port:"
             echo "      port: ${PORT[$cl.$s]}"
             echo "      auto-increment: false"
-            # Hazelcast: bind and announce loopback only, no cloud detection
-            [ $hz = 1 ] && printf '    interfaces:\n      enabled: true\n      interfaces:\n        - 127.0.0.1\n'
             echo "    join:"
-            [ $hz = 1 ] && printf '      auto-detection:\n        enabled: false\n'
             echo "      multicast:"
             echo "        enabled: false"
             echo "      tcp-ip:"
@@ -333,12 +333,8 @@ cluster_new() {   # cluster_new CL NSLOTS BACKUPS
             echo "        member-list:"
             for ((p = 0; p < n; p++)); do echo "          - 127.0.0.1:${PORT[$cl.$p]}"; done
             echo "  properties:"
-            echo "    hazelcast.heartbeat.interval.seconds: 1"
-            echo "    hazelcast.max.no.heartbeat.seconds: 2"
-            [ $hz = 1 ] && printf '    hazelcast.local.localAddress: 127.0.0.1\n    hazelcast.socket.bind.any: false\n'
-            echo "  map:"
-            echo "    default:"
-            echo "      backup-count: $backups"
+            while IFS= read -r p; do echo "    $p"; done <<<"$props"
+            echo "$map"
         } >"${CFG[$cl.$s]}"
     done
 }

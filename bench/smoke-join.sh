@@ -18,7 +18,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bench_bin=${MEMGRID_BENCH_BIN:-build/memgrid-bench}
-jar=${HAZELCAST_JAR:-$HOME/.m2/repository/com/hazelcast/hazelcast/5.7.0/hazelcast-5.7.0.jar}
+. bench/hazelcast.sh
+jar=$HZ_JAR
 
 tmp=$(mktemp -d)
 pids=()
@@ -56,39 +57,10 @@ print(*[x.getsockname()[1] for x in s])
 for x in s: x.close()')
 cluster="smoke-join-$$"
 for i in 0 1; do
-    port=$([ $i = 0 ] && echo "$p0" || echo "$p1")
-    cat >"$tmp/m$i.yaml" <<EOF
-hazelcast:
-  cluster-name: $cluster
-  jet:
-    enabled: false
-  network:
-    port:
-      port: $port
-      auto-increment: false
-    interfaces:
-      enabled: true
-      interfaces:
-        - 127.0.0.1
-    join:
-      auto-detection:
-        enabled: false
-      multicast:
-        enabled: false
-      tcp-ip:
-        enabled: true
-        member-list:
-          - 127.0.0.1:$p0
-          - 127.0.0.1:$p1
-  properties:
-    hazelcast.phone.home.enabled: false
-    hazelcast.local.localAddress: 127.0.0.1
-    hazelcast.socket.bind.any: false
-EOF
+    hz_yaml "$cluster" "$([ $i = 0 ] && echo "$p0" || echo "$p1")" "$p0 $p1" >"$tmp/m$i.yaml"
 done
 start_member() {
-    java -Xmx512m -Djava.net.preferIPv4Stack=true -Dhazelcast.phone.home.enabled=false \
-        "-Dhazelcast.config=$tmp/m$1.yaml" -cp "$jar" com.hazelcast.core.server.HazelcastMemberStarter \
+    java -Xmx512m "${HZ_JVM_FLAGS[@]}" "-Dhazelcast.config=$tmp/m$1.yaml" -cp "$jar" com.hazelcast.core.server.HazelcastMemberStarter \
         >"$tmp/m$1.log" 2>&1 &
     pids+=($!)
 }

@@ -31,7 +31,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 PAYLOAD=140
-JAR=${HAZELCAST_JAR:-$HOME/.m2/repository/com/hazelcast/hazelcast/5.7.0/hazelcast-5.7.0.jar}
+. bench/hazelcast.sh
+JAR=$HZ_JAR
 export PATH="/usr/local/go/bin:$PATH"
 
 work=$(mktemp -d /tmp/memgrid-membench.XXXXXX)
@@ -162,40 +163,9 @@ if want hazelcast; then
         exit 1
     fi
     port=$(free_port)
-    cat >"$work/hazelcast.yaml" <<EOF
-hazelcast:
-  cluster-name: bench
-  properties:
-    hazelcast.phone.home.enabled: false
-    hazelcast.local.localAddress: 127.0.0.1
-    hazelcast.socket.bind.any: false
-  jet:
-    enabled: false
-  network:
-    port:
-      port: $port
-      auto-increment: false
-    interfaces:
-      enabled: true
-      interfaces:
-        - 127.0.0.1
-    join:
-      auto-detection:
-        enabled: false
-      multicast:
-        enabled: false
-      tcp-ip:
-        enabled: true
-        member-list:
-          - 127.0.0.1:$port
-EOF
+    hz_yaml bench "$port" "$port" >"$work/hazelcast.yaml"
     heap=$((N / 1000000 * 6 / 10 + 3))   # GiB: ~270 B/entry plus room to load
-    java -Xms1g "-Xmx${heap}g" -Djava.net.preferIPv4Stack=true -Dhazelcast.phone.home.enabled=false \
-        "-Dhazelcast.config=$work/hazelcast.yaml" \
-        --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
-        --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
-        --add-opens java.management/sun.management=ALL-UNNAMED \
-        --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED \
+    java -Xms1g "-Xmx${heap}g" "${HZ_JVM_FLAGS[@]}" "-Dhazelcast.config=$work/hazelcast.yaml" \
         -cp "$JAR" com.hazelcast.core.server.HazelcastMemberStarter >"$work/hazelcast.log" 2>&1 &
     pid=$!
     pids+=("$pid")
