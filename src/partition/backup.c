@@ -693,6 +693,28 @@ static void release(mg_worker *w, int32_t p, pstate *ps, int64_t now)
         ps->ntargets = 0;   /* kept only for the answers still waiting */
 }
 
+/* Names the replica that held the oldest waiting write up, and what this
+ * member knew of it: enough to tell a dead backup from a lost message. */
+static void warn_timeout(mg_worker *w, int32_t p, const pstate *ps)
+{
+    const target *t = NULL;
+    for (int i = 0; i < ps->ntargets && !t; i++)
+        if (ps->targets[i].sync && ps->targets[i].acked < ps->head->seq)
+            t = &ps->targets[i];
+    char who[MG_CL_ADDR_STR] = "?";
+    const mg_cl_member *m = t && w->topo ? mg_topology_member(w->topo, &t->member) : NULL;
+    if (m)
+        mg_cl_addr_format(&m->addr, who);
+    else if (t)
+        snprintf(who, sizeof who, "a member no longer listed");
+    MG_WARN(&w->m->log, "partition %d: backup %s did not acknowledge within "
+            "hazelcast.operation.backup.timeout.millis (%lld ms): write %llu waits, it acknowledged %llu "
+            "(this member %s primary, table %llu); the client is told to retry", p, who,
+            (long long)w->m->cfg.backup_timeout_millis, (unsigned long long)ps->head->seq,
+            (unsigned long long)(t ? t->acked : 0), ps->primary ? "is" : "is no longer",
+            (unsigned long long)(w->topo && w->topo->table ? w->topo->table->version : 0));
+}
+
 void mg_backup_tick(mg_worker *w)
 {
     if (!w->repl || w->repl->npending == 0)
@@ -701,9 +723,7 @@ void mg_backup_tick(mg_worker *w)
     for (int32_t p = w->idx; p < w->m->partition_count; p += w->m->nworkers) {
         pstate *ps = ps_of(w, p);
         if (ps->head && ps->head->deadline <= now) {
-            MG_WARN(&w->m->log, "partition %d: a backup did not acknowledge within "
-                    "hazelcast.operation.backup.timeout.millis (%lld ms); the client is told to retry", p,
-                    (long long)w->m->cfg.backup_timeout_millis);
+            warn_timeout(w, p, ps);
             release(w, p, ps, now);
         }
     }
@@ -1053,8 +1073,13 @@ void mg_backup_on_sync(mg_worker *w, const mg_dp_frame *f)
     if (rd.bad || p < 0 || p >= w->m->partition_count)
         return;
     pstate *ps = ps_of(w, p);
-    if (ps->primary && find_target(ps, &f->sender))
+    const target *t = find_target(ps, &f->sender);
+    if (ps->primary && t)
         send_snapshot(w, p, ps, &f->sender);
+    else if (t && ps->head)
+        MG_WARN(&w->m->log, "partition %d: a backup asks for a copy while writes wait for it, but this member "
+                "no longer leads the partition (write %llu waits, it acknowledged %llu)", p,
+                (unsigned long long)ps->head->seq, (unsigned long long)t->acked);
 }
 
 void mg_backup_on_migrate(mg_worker *w, const mg_dp_frame *f)
