@@ -20,6 +20,8 @@
  * cluster-wide listeners (cluster/listener_proto.h), from a valid frame
  * of the type the second byte selects, overwritten in part by the rest.
  *
+ * Every input is also read as one multicast announcement (feed_announce).
+ *
  * Build: with fuzz/run.sh's build function, sources "src/util src/cluster"
  * and no extra libraries; or by hand, clang -fsanitize=fuzzer,address,
  * undefined over this file, every .c of src/cluster, and src/util's
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/announce.h"
 #include "cluster/data_proto.h"
 #include "cluster/listener_proto.h"
 #include "cluster/member_proto.h"
@@ -316,10 +319,38 @@ static void feed_records(const uint8_t *data, size_t size)
     feed_listener_frame(data, size);
 }
 
+/* The multicast announcement (cluster/announce.h): the input as one
+ * datagram, from an exact-size copy; one that decodes must encode to the
+ * same bytes.  With the first byte 0x4d ('M') the input is tried after the
+ * magic too, so the fields behind it are reached without a corpus. */
+static void feed_announce(const uint8_t *data, size_t size)
+{
+    uint8_t *buf = malloc(size + 4);
+    size_t n = size;
+    if (size > 0 && data[0] == 'M') {
+        memcpy(buf, "MGAN", 4);
+        memcpy(buf + 4, data + 1, size - 1);
+        n = size + 3;
+    } else {
+        memcpy(buf, data, size);
+    }
+    uint8_t *exact = malloc(n ? n : 1);
+    memcpy(exact, buf, n);
+    free(buf);
+    mg_announce a;
+    if (mg_announce_decode(exact, n, &a) == MG_ANN_OK) {
+        uint8_t out[MG_ANN_MAX];
+        size_t m = mg_announce_encode(&a, out);
+        check(m == n && memcmp(out, exact, n) == 0);
+    }
+    free(exact);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
+    feed_announce(data, size);
     if ((data[0] & 3) == 2) {
         if (data[0] & 4)
             feed_listener_example(data, size);

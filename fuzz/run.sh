@@ -5,7 +5,7 @@
 #
 #   fuzz_frame   client-protocol frames and every generated request decoder
 #   fuzz_config  the hazelcast.yaml loader
-#   fuzz_member_proto  memgrid's member-to-member messages
+#   fuzz_member_proto  memgrid's member-to-member messages and multicast announcements
 #
 # Committed seeds (fuzz/corpus/<target>/, test/config/*.yaml) are only read;
 # inputs the fuzzer discovers go to fuzz/corpus-tmp/<target>/ (ignored by git)

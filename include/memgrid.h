@@ -20,6 +20,7 @@ extern "C" {
 #define MG_EBIND (-2)           /* could not bind the member's port */
 #define MG_ESYS (-3)            /* a system resource (thread, loop) failed */
 #define MG_ESTATE (-4)          /* call not valid in the member's current state */
+#define MG_EDISCOVERY (-5)      /* the configured discovery (multicast) cannot start (see the log) */
 
 typedef struct mg_member mg_member;
 

@@ -40,6 +40,8 @@ fi
 # Needs root and network namespaces; prints SKIP (visibly) where it cannot make them.
 run "network split in namespaces (3 members, 1 | 2)" env MEMGRID_BIN="$root/build/memgrid" \
     MEMGRID_BENCH="$root/build/memgrid-bench" test/netns/split.sh
+run "discovery in namespaces (multicast over a bridge, kubernetes DNS)" env MEMGRID_BIN="$root/build/memgrid" \
+    MEMGRID_BENCH="$root/build/memgrid-bench" test/netns/discovery.sh
 
 echo "integration suites: ${#passed[@]} passed, ${#failed[@]} failed"
 for f in "${failed[@]}"; do echo "  FAILED: $f"; done

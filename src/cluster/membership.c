@@ -491,6 +491,19 @@ void mg_membership_peer_unreachable(mg_membership *m, const mg_cl_addr *addr, bo
     }
 }
 
+bool mg_membership_add_seed(mg_membership *m, const mg_cl_addr *addr)
+{
+    if (mg_cl_addr_eq(addr, &m->cfg.self) || m->cfg.nseeds == MG_CL_MAX_SEEDS)
+        return false;
+    for (int i = 0; i < m->cfg.nseeds; i++)
+        if (mg_cl_addr_eq(&m->seeds[i], addr))
+            return false;
+    m->seeds[m->cfg.nseeds++] = *addr;
+    if (m->state == MG_CL_JOINING)
+        m->next_join_send = mg_cl_now(m);
+    return true;
+}
+
 void mg_membership_leave(mg_membership *m)
 {
     if (m->state == MG_CL_IDLE || m->state == MG_CL_JOINING) {

@@ -64,7 +64,8 @@ typedef struct mg_membership_config {
     int64_t heartbeat_interval_ms;   /* hazelcast.heartbeat.interval.seconds (memgrid: 1 s) */
     int64_t max_no_heartbeat_ms;     /* hazelcast.max.no.heartbeat.seconds (memgrid: 2 s) */
     int64_t join_timeout_ms;         /* a new member founds a cluster after this long alone */
-    const mg_cl_addr *seeds;         /* network.join.tcp-ip member list, expanded; copied */
+    const mg_cl_addr *seeds;         /* network.join.tcp-ip member list, expanded; copied
+                                      * (discovery adds more: mg_membership_add_seed) */
     int nseeds;
     /* false: on every member change the master publishes the balanced table
      * at once (nothing to migrate yet).  true: it publishes only the repaired
@@ -116,6 +117,10 @@ void mg_membership_tick(mg_membership *m);
  * network never says so): a member at that address not heard from since is
  * suspected at once instead of after max_no_heartbeat_ms. */
 void mg_membership_peer_unreachable(mg_membership *m, const mg_cl_addr *addr, bool refused);
+/* An address found by discovery (multicast, DNS) to ask for the cluster,
+ * as a tcp-ip seed is.  While joining, it is asked at the next tick.  False
+ * when it is this member, known already, or the seed list is full. */
+bool mg_membership_add_seed(mg_membership *m, const mg_cl_addr *addr);
 /* Leaves gracefully: the master removes this member (a master hands over to
  * the next oldest first); the state becomes LEFT once the list says so. */
 void mg_membership_leave(mg_membership *m);

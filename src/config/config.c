@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 
 #include "util/alloc.h"
 
@@ -199,15 +200,18 @@ static const keydef keys[] = {
     {"network.join.auto-detection", K_IGNORED, NOWHERE},
     {"network.join.multicast", K_SECTION, NOWHERE},
     /* Hazelcast enables multicast when nothing else is configured; memgrid
-     * starts as a single member on loopback (DESIGN §5) and has no multicast
-     * joiner yet, so its default is off. */
+     * starts as a single member on loopback (DESIGN §5) and sends nothing
+     * to the network unless told to, so multicast is on only when enabled
+     * explicitly. */
     {"network.join.multicast.enabled", K_BOOL, CFG(join.multicast_enabled), .dflt = "false"},
     {"network.join.multicast.multicast-group", K_STR, CFG(join.multicast_group), .min = 1, .dflt = "224.2.2.3"},
     {"network.join.multicast.multicast-port", K_INT, CFG(join.multicast_port), .min = 1, .max = 65535, .dflt = "54327"},
-    {"network.join.multicast.multicast-time-to-live", K_INT, NOWHERE, .min = 0, .max = 255},
-    {"network.join.multicast.multicast-timeout-seconds", K_INT, NOWHERE, .min = 0, .max = I32MAX},
-    {"network.join.multicast.loopback-mode-enabled", K_BOOL, NOWHERE},
-    {"network.join.multicast.loopbackModeEnabled", K_BOOL, NOWHERE},
+    {"network.join.multicast.multicast-time-to-live", K_INT, CFG(join.multicast_ttl), .min = 0, .max = 255,
+     .dflt = "32"},
+    {"network.join.multicast.multicast-timeout-seconds", K_INT, CFG(join.multicast_timeout_seconds), .min = 0,
+     .max = 3600, .dflt = "2"},
+    {"network.join.multicast.loopback-mode-enabled", K_BOOL, CFG(join.multicast_loopback), .dflt = "true"},
+    {"network.join.multicast.loopbackModeEnabled", K_ALIAS, NOWHERE, .to = "network.join.multicast.loopback-mode-enabled"},
     {"network.join.multicast.trusted-interfaces", K_IGNORED, NOWHERE},
     {"network.join.tcp-ip", K_SECTION, NOWHERE},
     {"network.join.tcp-ip.enabled", K_BOOL, CFG(join.tcp_ip_enabled), .dflt = "false"},
@@ -227,7 +231,8 @@ static const keydef keys[] = {
     {"network.join.kubernetes.service-dns", K_STR, CFG(join.k8s_service_dns), .min = 1},
     {"network.join.kubernetes.service-port", K_INT, CFG(join.k8s_service_port), .min = 0, .max = 65535, .dflt = "0",
      .help = "0 uses this member's port"},
-    {"network.join.kubernetes.service-dns-timeout", K_INT, NOWHERE, .min = 1, .max = I32MAX},
+    {"network.join.kubernetes.service-dns-timeout", K_INT, CFG(join.k8s_dns_timeout_seconds), .min = 1,
+     .max = 3600, .dflt = "5"},
     {"network.join.kubernetes.*", K_UNSUPPORTED, NOWHERE,
      .help = "memgrid finds pods through DNS (service-dns, or service-name and namespace); ignored"},
     {"network.join.aws", K_SECTION, NOWHERE},
@@ -1370,6 +1375,16 @@ static void check_config(loader *L)
     if (c->join.tcp_ip_enabled && c->join.n_members == 0)
         say(L, false, row_line(L, "network.join.tcp-ip.enabled", 0),
             "tcp-ip is enabled with an empty member-list; this member will form a cluster of its own");
+    struct in_addr group;
+    if (c->join.multicast_enabled &&
+        (inet_pton(AF_INET, c->join.multicast_group, &group) != 1 || (ntohl(group.s_addr) >> 28) != 0xE))
+        say(L, true, row_line(L, "network.join.multicast.multicast-group", 0),
+            "multicast-group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255), got '%s'",
+            c->join.multicast_group);
+    if (c->join.multicast_enabled && strlen(c->cluster_name) > MG_CFG_MULTICAST_NAME_MAX)
+        say(L, true, row_line(L, "cluster-name", 0),
+            "multicast discovery carries the cluster name in a datagram: at most %d bytes, got %zu",
+            MG_CFG_MULTICAST_NAME_MAX, strlen(c->cluster_name));
     if (c->join.kubernetes_enabled && c->join.k8s_service_dns && c->join.k8s_service_name)
         say(L, true, row_line(L, "network.join.kubernetes.service-dns", 0),
             "kubernetes: set service-dns or service-name, not both");

@@ -58,6 +58,9 @@ typedef struct mg_map_config {
     int line;                   /* where it was defined, 0 for built-in */
 } mg_map_config;
 
+/* The longest cluster name multicast discovery can carry (cluster/announce.h). */
+#define MG_CFG_MULTICAST_NAME_MAX 255
+
 typedef struct mg_config {
     char *cluster_name;         /* "dev" */
     char *instance_name;        /* optional, NULL when not set */
@@ -69,12 +72,16 @@ typedef struct mg_config {
     char *interface_host;
     struct {
         bool multicast_enabled; char *multicast_group; int multicast_port;
+        int multicast_ttl;                 /* multicast-time-to-live, 32 */
+        int multicast_timeout_seconds;     /* a new member founds a cluster after this long unanswered, 2 */
+        bool multicast_loopback;           /* loopback-mode-enabled: members on one host hear each other */
         bool tcp_ip_enabled;
         char **member_list;     /* one address per entry: host, host:port, host:lo-hi, a.b.c.lo-hi (see mg_config_member_addrs) */
         size_t n_members;
         int connection_timeout_seconds;
         bool kubernetes_enabled; char *k8s_namespace; char *k8s_service_name; char *k8s_service_dns;
         int k8s_service_port;   /* 0 = use this member's port, as Hazelcast does */
+        int k8s_dns_timeout_seconds;       /* service-dns-timeout, 5: one lookup's limit */
     } join;
     mg_map_config default_map;  /* map.default, or the built-in defaults */
     mg_map_config *maps; size_t n_maps;   /* every other map section, in file order */

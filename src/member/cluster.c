@@ -12,7 +12,9 @@
 #include "map/listener_remote.h"
 #include "map/map.h"
 #include "map/map_service.h"
+#include "member/dns_discovery.h"
 #include "member/member.h"
+#include "member/multicast.h"
 #include "net/conn.h"
 #include "net/link.h"
 #include "partition/backup.h"
@@ -35,6 +37,8 @@ struct mg_cluster {
     int backups, sync_backups;
     mg_migration_master *mig;
     mg_cl_addr seeds[MG_CL_MAX_SEEDS];
+    mg_multicast *multicast;      /* network.join.multicast, or NULL */
+    mg_dns_discovery *dns;        /* network.join.kubernetes, or NULL */
     /* Members seen in any list, newest last: answers still reach a member
      * that was removed (it may be waiting for them to learn so). */
     mg_cl_member known[2 * MG_CL_MAX_MEMBERS];
@@ -243,10 +247,45 @@ static void on_unreachable(void *ctx, const mg_cl_addr *addr, bool refused)
     mg_membership_peer_unreachable(c->ms, addr, refused);
 }
 
+/* An address discovery found: one more seed to ask while looking. */
+static void add_seed(mg_cluster *c, const mg_cl_addr *addr, const char *how)
+{
+    if (!mg_membership_add_seed(c->ms, addr))
+        return;
+    char a[MG_CL_ADDR_STR];
+    mg_cl_addr_format(addr, a);
+    MG_INFO(&c->m->log, "%s found %s: asking it for the cluster", how, a);
+}
+
+static void on_multicast_found(void *ctx, const mg_cl_addr *addr, const char *cluster_name)
+{
+    (void)cluster_name;   /* the multicast service passes only this cluster's */
+    add_seed(ctx, addr, "multicast");
+}
+
+static void on_dns_found(void *ctx, const mg_cl_addr *addr)
+{
+    add_seed(ctx, addr, "kubernetes DNS");
+}
+
+static void discovery_tick(mg_cluster *c)
+{
+    if (!c->multicast && !c->dns)
+        return;
+    bool joining = mg_membership_state(c->ms) == MG_CL_JOINING;
+    int64_t now = mg_clock_mono_ns() / 1000000;
+    int64_t interval = (int64_t)c->m->cfg.heartbeat_interval_seconds * 1000;
+    if (c->multicast)
+        mg_multicast_tick(c->multicast, joining, now, interval);
+    if (c->dns)
+        mg_dns_discovery_tick(c->dns, joining, now, interval);
+}
+
 static void on_tick(uv_timer_t *t)
 {
     mg_cluster *c = t->data;
     mg_membership_tick(c->ms);
+    discovery_tick(c);
     publish_serving(c);
     mg_migration_tick(c->mig);
 }
@@ -268,11 +307,15 @@ mg_cluster *mg_cluster_new(mg_member *m)
     mc.max_no_heartbeat_ms = (int64_t)m->cfg.max_no_heartbeat_seconds * 1000;
     mc.nseeds = expand_seeds(m, c->seeds, MG_CL_MAX_SEEDS);
     mc.seeds = c->seeds;
-    /* Without another address to ask, this member is the cluster: at once. */
+    /* Without another address to ask, this member is the cluster: at once.
+     * With multicast, it waits multicast-timeout-seconds for an answer, as
+     * Hazelcast does; with DNS, the default join timeout. */
     int others = 0;
     for (int i = 0; i < mc.nseeds; i++)
         others += !mg_cl_addr_eq(&c->seeds[i], &mc.self);
-    if (others == 0)
+    if (m->cfg.join.multicast_enabled)
+        mc.join_timeout_ms = (int64_t)m->cfg.join.multicast_timeout_seconds * 1000;
+    else if (others == 0 && !m->cfg.join.kubernetes_enabled)
         mc.join_timeout_ms = 0;
     mc.migrations_publish_tables = true;
     mg_cl_io io = {.ctx = c, .send = io_send, .now_ms = io_now, .random = io_random,
@@ -291,8 +334,18 @@ void mg_cluster_start(mg_cluster *c)
     c->tick.data = c;
     uv_timer_start(&c->tick, on_tick, MG_CL_TICK_MS, MG_CL_TICK_MS);
     c->tick_started = true;
+    mg_cl_addr self;
+    mg_cl_addr_set(&self, c->m->host, (uint16_t)c->m->port);
+    if (c->m->multicast_fd >= 0) {
+        c->multicast = mg_multicast_new(&w0->loop, c->m->multicast_fd, &c->m->cfg, &self, &c->m->log,
+                                        on_multicast_found, c);
+        c->m->multicast_fd = -1;   /* the service's now, even when it failed (closed then) */
+    }
+    if (c->m->cfg.join.kubernetes_enabled)
+        c->dns = mg_dns_discovery_new(&w0->loop, &c->m->cfg, c->m->port, &c->m->log, on_dns_found, c);
     mg_membership_start(c->ms);
     mg_membership_tick(c->ms);   /* a lone member founds its cluster now */
+    discovery_tick(c);           /* ... and one that discovers says it is looking */
     publish_serving(c);
 }
 
@@ -308,6 +361,10 @@ void mg_cluster_stop(mg_worker *w0)
     }
     mg_links_close(c->links);
     c->links = NULL;
+    mg_multicast_close(c->multicast);
+    c->multicast = NULL;
+    mg_dns_discovery_close(c->dns);
+    c->dns = NULL;
 }
 
 void mg_cluster_free(mg_cluster *c)

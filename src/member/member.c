@@ -11,6 +11,7 @@
 #include "map/map.h"
 #include "map/memory.h"
 #include "member/cluster.h"
+#include "member/multicast.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "util/alloc.h"
@@ -27,6 +28,7 @@ const char *mg_strerror(int err)
     case MG_EBIND: return "cannot bind the member's port";
     case MG_ESYS: return "system resource failure";
     case MG_ESTATE: return "not valid in the member's current state";
+    case MG_EDISCOVERY: return "cannot start the configured discovery (multicast)";
     default: return "unknown error";
     }
 }
@@ -60,6 +62,7 @@ int mg_member_create(const mg_member_options *opts, mg_member **out)
     m->memory = mg_memory_new(m->cfg.memory_max_bytes > 0 ? m->cfg.memory_max_bytes : mg_memory_default_limit(),
                               workers);
     m->listen_fd = -1;
+    m->multicast_fd = -1;
     pthread_mutex_init(&m->maps_lock, NULL);
     pthread_mutex_init(&m->clients_lock, NULL);
     mg_bmap_init(&m->maps);
@@ -75,6 +78,14 @@ int mg_member_start(mg_member *m)
     if (m->workers)
         return MG_ESTATE;
     m->started_mono_ns = mg_clock_mono_ns();
+    if (m->cfg.join.multicast_enabled) {
+        char why[256];
+        m->multicast_fd = mg_multicast_open(&m->cfg, m->host, why, sizeof why);
+        if (m->multicast_fd < 0) {
+            MG_ERROR(&m->log, "network.join.multicast is enabled, but multicast discovery cannot start: %s", why);
+            return MG_EDISCOVERY;
+        }
+    }
     int count = m->cfg.port_auto_increment ? m->cfg.port_count : 1;
     int rc = mg_listener_bind(m, m->host, m->cfg.port, count);
     if (rc < 0) {
@@ -166,6 +177,9 @@ void mg_member_stop(mg_member *m)
     if (m->listen_fd >= 0)
         close(m->listen_fd);
     m->listen_fd = -1;
+    if (m->multicast_fd >= 0)
+        close(m->multicast_fd);
+    m->multicast_fd = -1;
     MG_INFO(&m->log, "stopped");
 }
 

@@ -36,6 +36,7 @@ struct mg_member {
     int nworkers;
     mg_worker *workers;
     int listen_fd;
+    int multicast_fd;        /* network.join.multicast socket until the cluster takes it; -1 */
     atomic_uint next_accept;  /* round robin over workers */
 
     struct mg_memory *memory;    /* entry heaps, accounting, the memory limit (map/memory.h) */

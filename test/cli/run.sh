@@ -88,6 +88,14 @@ if start a --port 0; then
     wait_exit "$busy"; rc=$?
     [ $rc -eq 1 ] && grep -q 'cannot listen' "$out" && ok "port in use: clear error, exit 1" \
         || bad "port in use (rc=$rc)" "$out"
+    # multicast on an interface this machine does not have (192.0.2.1 is a
+    # documentation address; joining the group fails before anything is sent)
+    printf 'hazelcast:\n  network:\n    join:\n      multicast:\n        enabled: true\n        multicast-time-to-live: 0\n' >"$tmp/mcast.yaml"
+    "$bin" --config "$tmp/mcast.yaml" --host 192.0.2.1 --port 0 >"$out" 2>&1 &
+    mc=$!; pids+=("$mc")
+    wait_exit "$mc"; rc=$?
+    [ $rc -eq 1 ] && grep -q 'multicast discovery cannot start: 224.2.2.3:54327 on interface 192.0.2.1' "$out" \
+        && ok "multicast that cannot start: clear error, exit 1" || bad "multicast that cannot start (rc=$rc)" "$out"
     kill -TERM "$a_pid"; wait_exit "$a_pid"; rc=$?
     [ $rc -eq 0 ] && grep -q 'stopped' "$tmp/a.log" && ok "SIGTERM stops cleanly" || bad "SIGTERM (rc=$rc)" "$tmp/a.log"
 else

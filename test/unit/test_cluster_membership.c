@@ -98,6 +98,47 @@ static void test_three_members_form_one_cluster(void **state)
     sim_free(&s);
 }
 
+/* Discovery (multicast, DNS) gives addresses after the start: processes
+ * that begin with no seed at all and learn each other's addresses a little
+ * later form one cluster, founded by the smallest address, and a process
+ * that learns one address of the running cluster joins it.  Without
+ * mg_membership_add_seed each would found a cluster of its own. */
+static void test_discovered_seeds_form_one_cluster(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sim s;
+        sim_init(&s, 4, seed);
+        s.base.nseeds = 0;
+        for (int i = 0; i < 3; i++)
+            sim_start(&s, i);
+        sim_run(&s, 300 + (int64_t)(seed * 97 % 700));   /* the first answers arrive */
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                bool added = mg_membership_add_seed(s.nodes[i].m, &s.nodes[j].addr);
+                assert_true(added == (i != j));   /* its own address is not a seed */
+            }
+        assert_false(mg_membership_add_seed(s.nodes[0].m, &s.nodes[1].addr));   /* known already */
+        sim_run(&s, 6000);
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(mg_membership_state(s.nodes[i].m), MG_CL_MEMBER);
+        const mg_cl_list *l = sim_list(&s, 0);
+        assert_int_equal(l->count, 3);
+        assert_int_equal(master_node(&s), 0);
+        for (int i = 1; i < 3; i++)
+            assert_true(mg_uuid_eq(&sim_list(&s, i)->cluster_id, &l->cluster_id));
+
+        /* A latecomer told of one member only. */
+        sim_start(&s, 3);
+        mg_membership_add_seed(s.nodes[3].m, &s.nodes[1].addr);
+        sim_run(&s, 4000);
+        assert_int_equal(mg_membership_state(s.nodes[3].m), MG_CL_MEMBER);
+        assert_int_equal(sim_list(&s, 3)->count, 4);
+        assert_true(mg_uuid_eq(&sim_list(&s, 3)->cluster_id, &l->cluster_id));
+        sim_free(&s);
+    }
+}
+
 /* Members started one after another join the running cluster in order. */
 static void test_members_join_one_by_one(void **state)
 {
@@ -661,6 +702,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_three_members_form_one_cluster),
+        cmocka_unit_test(test_discovered_seeds_form_one_cluster),
         cmocka_unit_test(test_members_join_one_by_one),
         cmocka_unit_test(test_master_killed_next_oldest_takes_over),
         cmocka_unit_test(test_member_killed_is_removed),

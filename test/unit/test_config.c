@@ -232,6 +232,75 @@ static void test_article_kubernetes(void **state)
     mg_config_free(&c);
 }
 
+/* Multicast discovery: Hazelcast's defaults, the settings it reads, and a
+ * group that is not a multicast address refused with its line. */
+static void test_multicast_join(void **state)
+{
+    (void)state;
+    mg_config c;
+    mg_config_defaults(&c);
+    assert_int_equal(c.join.multicast_ttl, 32);
+    assert_int_equal(c.join.multicast_timeout_seconds, 2);
+    assert_true(c.join.multicast_loopback);
+    assert_int_equal(c.join.k8s_dns_timeout_seconds, 5);
+    mg_config_free(&c);
+
+    load_ok(&c, "hazelcast:\n"
+                "  network:\n"
+                "    join:\n"
+                "      multicast:\n"
+                "        enabled: true\n"
+                "        multicast-group: 239.1.2.3\n"
+                "        multicast-port: 40000\n"
+                "        multicast-time-to-live: 1\n"
+                "        multicast-timeout-seconds: 4\n"
+                "        loopback-mode-enabled: false\n");
+    assert_true(c.join.multicast_enabled);
+    assert_string_equal(c.join.multicast_group, "239.1.2.3");
+    assert_int_equal(c.join.multicast_port, 40000);
+    assert_int_equal(c.join.multicast_ttl, 1);
+    assert_int_equal(c.join.multicast_timeout_seconds, 4);
+    assert_false(c.join.multicast_loopback);
+    mg_config_free(&c);
+
+    msgs ms;
+    const char *bad_group = "hazelcast:\n"
+                            "  network:\n"
+                            "    join:\n"
+                            "      multicast:\n"
+                            "        enabled: true\n"
+                            "        multicast-group: 10.0.0.1\n";
+    assert_int_equal(load(&c, &ms, bad_group), MG_CONFIG_INVALID);
+    expect_msg(&ms, true, 6, "must be an IPv4 multicast address");
+    mg_config_free(&c);
+
+    /* The same group is fine while multicast is off (Hazelcast's files carry it). */
+    load_ok(&c, "hazelcast:\n"
+                "  network:\n"
+                "    join:\n"
+                "      multicast:\n"
+                "        enabled: false\n"
+                "        multicast-group: 10.0.0.1\n");
+    mg_config_free(&c);
+
+    char long_name[400];
+    memset(long_name, 'n', 300);
+    long_name[300] = '\0';
+    char yaml[800];
+    snprintf(yaml, sizeof yaml, "hazelcast:\n  cluster-name: %s\n  network:\n    join:\n      multicast:\n"
+             "        enabled: true\n", long_name);
+    assert_int_equal(load(&c, &ms, yaml), MG_CONFIG_INVALID);
+    expect_msg(&ms, true, 2, "at most 255 bytes");
+    mg_config_free(&c);
+
+    /* The camelCase spelling is read, with a warning naming the current one. */
+    assert_int_equal(load(&c, &ms, "hazelcast:\n  network:\n    join:\n      multicast:\n"
+                                   "        loopbackModeEnabled: false\n"), 0);
+    assert_false(c.join.multicast_loopback);
+    expect_msg(&ms, false, 5, "loopback-mode-enabled");
+    mg_config_free(&c);
+}
+
 static void test_full_sample(void **state)
 {
     mg_config c;
@@ -1087,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_article),
         cmocka_unit_test(test_article_kubernetes),
         cmocka_unit_test(test_full_sample),
+        cmocka_unit_test(test_multicast_join),
         cmocka_unit_test(test_wildcard_match),
         cmocka_unit_test(test_wildcard_score),
         cmocka_unit_test(test_wildcard_two_stars),

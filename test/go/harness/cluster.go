@@ -87,6 +87,20 @@ type ClusterOptions struct {
 	Properties map[string]string
 	// FormLimit bounds the start of the cluster; default ClusterFormLimit.
 	FormLimit time.Duration
+	// Multicast, when set, has the members find each other by multicast
+	// on this group instead of a tcp-ip member list. Every member binds
+	// 127.0.0.1, so the datagrams stay on loopback.
+	Multicast *MulticastJoin
+	// Together starts the first Size members at once, instead of slot 0
+	// first and the others once it is a cluster of one.
+	Together bool
+}
+
+// MulticastJoin is network.join.multicast for ClusterOptions.
+type MulticastJoin struct {
+	Group          string // an IPv4 multicast address, e.g. 239.1.2.3
+	Port           int
+	TimeoutSeconds int // multicast-timeout-seconds; 0 leaves the default
 }
 
 // Cluster is a running cluster.
@@ -256,12 +270,14 @@ func (c *Cluster) form(t testing.TB, attempt int) error {
 	}
 	deadline := time.Now().Add(c.opts.FormLimit)
 
-	// Slot 0 founds the cluster.
+	// Slot 0 founds the cluster (unless all start together).
 	if err := c.Members[0].start(); err != nil {
 		return err
 	}
-	if err := c.waitFormed(deadline, []int{0}); err != nil {
-		return err
+	if !c.opts.Together {
+		if err := c.waitFormed(deadline, []int{0}); err != nil {
+			return err
+		}
 	}
 	// The others join it, all at once.
 	for i := 1; i < c.opts.Size; i++ {
@@ -551,13 +567,28 @@ func renderClusterYAML(target Target, o ClusterOptions, port int, members []stri
 		w(3, "auto-detection:")
 		w(4, "enabled: false")
 	}
-	w(3, "multicast:")
-	w(4, "enabled: false")
-	w(3, "tcp-ip:")
-	w(4, "enabled: true")
-	w(4, "member-list:")
-	for _, a := range members {
-		w(5, "- %s", a)
+	if mc := o.Multicast; mc != nil {
+		w(3, "multicast:")
+		w(4, "enabled: true")
+		w(4, "multicast-group: %s", mc.Group)
+		w(4, "multicast-port: %d", mc.Port)
+		// TTL 0: the kernel loops the datagrams back to this host's
+		// sockets and sends none to any network.
+		w(4, "multicast-time-to-live: 0")
+		if mc.TimeoutSeconds > 0 {
+			w(4, "multicast-timeout-seconds: %d", mc.TimeoutSeconds)
+		}
+		w(3, "tcp-ip:")
+		w(4, "enabled: false")
+	} else {
+		w(3, "multicast:")
+		w(4, "enabled: false")
+		w(3, "tcp-ip:")
+		w(4, "enabled: true")
+		w(4, "member-list:")
+		for _, a := range members {
+			w(5, "- %s", a)
+		}
 	}
 	props := map[string]string{
 		"hazelcast.heartbeat.interval.seconds": "1",
