@@ -212,7 +212,9 @@ static const keydef keys[] = {
      .max = 3600, .dflt = "2"},
     {"network.join.multicast.loopback-mode-enabled", K_BOOL, CFG(join.multicast_loopback), .dflt = "true"},
     {"network.join.multicast.loopbackModeEnabled", K_ALIAS, NOWHERE, .to = "network.join.multicast.loopback-mode-enabled"},
-    {"network.join.multicast.trusted-interfaces", K_IGNORED, NOWHERE},
+    {"network.join.multicast.trusted-interfaces", K_UNSUPPORTED, NOWHERE,
+     .help = "trusted-interfaces is not supported: every process of this cluster name on the group may ask "
+             "to join (the join's checks still apply); ignored"},
     {"network.join.tcp-ip", K_SECTION, NOWHERE},
     {"network.join.tcp-ip.enabled", K_BOOL, CFG(join.tcp_ip_enabled), .dflt = "false"},
     {"network.join.tcp-ip.member-list", K_MEMBERS, NOWHERE},

@@ -808,8 +808,9 @@ static void test_unsupported_and_ignored_keys(void **state)
                           "      indexes:\n"
                           "        - type: HASH\n"),
                      0);
-    assert_int_equal(ms.warnings, 2);
+    assert_int_equal(ms.warnings, 3);
     expect_msg(&ms, false, 6, "hazelcast.queue: memgrid implements maps only");
+    expect_msg(&ms, false, 13, "trusted-interfaces is not supported");
     expect_msg(&ms, false, 22, "hazelcast.map.m.indexes: memgrid does not run queries");
     mg_config_free(&c);
 
