@@ -36,6 +36,8 @@ fi
 if [ -x test/python/run.sh ]; then
     run "python" env MEMGRID_BIN="$root/build/memgrid" test/python/run.sh
 fi
+run "java (the client in the Hazelcast 5.7 jar; transcript equal to Hazelcast's)" \
+    env MEMGRID_BIN="$root/build/memgrid" test/java/run.sh
 
 # Needs root and network namespaces; prints SKIP (visibly) where it cannot make them.
 run "network split in namespaces (3 members, 1 | 2)" env MEMGRID_BIN="$root/build/memgrid" \

@@ -6,7 +6,7 @@ set -euo pipefail
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 for p in build-essential pkg-config libuv1-dev libyaml-dev libcmocka-dev clang \
-         python3-yaml memcached redis-server maven default-jre-headless iproute2; do
+         python3-yaml memcached redis-server maven default-jre-headless default-jdk-headless iproute2; do
     have "$p" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
