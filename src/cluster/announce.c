@@ -18,6 +18,8 @@ size_t mg_announce_encode(const mg_announce *a, uint8_t out[MG_ANN_MAX])
     p += 4;
     *p++ = MG_ANN_FORMAT;
     *p++ = a->kind;
+    mg_put_u64(p, a->sender);
+    p += 8;
     mg_put_u16(p, a->addr.port);
     p += 2;
     *p++ = (uint8_t)hl;
@@ -51,6 +53,7 @@ int mg_announce_decode(const uint8_t *buf, size_t len, mg_announce *a)
     memset(a, 0, sizeof *a);
     uint8_t format = mg_bc_u8(&r);
     a->kind = mg_bc_u8(&r);
+    a->sender = mg_bc_u64(&r);
     a->addr.port = mg_bc_u16(&r);
     if (r.bad || format != MG_ANN_FORMAT || (a->kind != MG_ANN_LOOKING && a->kind != MG_ANN_MEMBER))
         return MG_ANN_BAD;

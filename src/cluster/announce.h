@@ -7,8 +7,10 @@
  * join itself (checks, admission, quorum) is the tcp-ip join of
  * membership_join.c, so a datagram cannot make anyone a member.
  *
- * Layout (little-endian, 8 bytes + two strings, at most MG_ANN_MAX bytes):
- *   4 magic "MGAN"; 1 format (1); 1 kind (MG_ANN_*); 2 port;
+ * Layout (little-endian, 16 bytes + two strings, at most MG_ANN_MAX bytes):
+ *   4 magic "MGAN"; 1 format (1); 1 kind (MG_ANN_*); 8 sender (a random
+ *   number per process: a socket hears its own datagrams, and the address
+ *   alone cannot tell them apart when the host part is empty); 2 port;
  *   1 host length + host (may be empty: the datagram's source address);
  *   2 cluster-name length + cluster name
  * Hazelcast members use the same default group; their datagrams fail the
@@ -24,7 +26,7 @@
 
 #define MG_ANN_FORMAT 1
 #define MG_ANN_NAME_MAX 255   /* = MG_CFG_MULTICAST_NAME_MAX, which the configuration checks */
-#define MG_ANN_MAX (4 + 1 + 1 + 2 + 1 + MG_CL_HOST_MAX + 2 + MG_ANN_NAME_MAX)
+#define MG_ANN_MAX (4 + 1 + 1 + 8 + 2 + 1 + MG_CL_HOST_MAX + 2 + MG_ANN_NAME_MAX)
 
 enum {
     MG_ANN_LOOKING = 1,   /* a process looking for its cluster */
@@ -39,6 +41,7 @@ enum {
 
 typedef struct mg_announce {
     uint8_t kind;
+    uint64_t sender;                     /* random per process */
     mg_cl_addr addr;                     /* host "" = the datagram's source */
     char cluster_name[MG_ANN_NAME_MAX + 1];
 } mg_announce;

@@ -257,9 +257,8 @@ static void add_seed(mg_cluster *c, const mg_cl_addr *addr, const char *how)
     MG_INFO(&c->m->log, "%s found %s: asking it for the cluster", how, a);
 }
 
-static void on_multicast_found(void *ctx, const mg_cl_addr *addr, const char *cluster_name)
+static void on_multicast_found(void *ctx, const mg_cl_addr *addr)
 {
-    (void)cluster_name;   /* the multicast service passes only this cluster's */
     add_seed(ctx, addr, "multicast");
 }
 
@@ -337,12 +336,12 @@ void mg_cluster_start(mg_cluster *c)
     mg_cl_addr self;
     mg_cl_addr_set(&self, c->m->host, (uint16_t)c->m->port);
     if (c->m->multicast_fd >= 0) {
-        c->multicast = mg_multicast_new(&w0->loop, c->m->multicast_fd, &c->m->cfg, &self, &c->m->log,
-                                        on_multicast_found, c);
+        c->multicast = mg_multicast_new(&w0->loop, c->m->multicast_fd, &c->m->cfg, &self, mg_rand_next(&c->rng),
+                                        &c->m->log, on_multicast_found, c);
         c->m->multicast_fd = -1;   /* the service's now, even when it failed (closed then) */
     }
     if (c->m->cfg.join.kubernetes_enabled)
-        c->dns = mg_dns_discovery_new(&w0->loop, &c->m->cfg, c->m->port, &c->m->log, on_dns_found, c);
+        c->dns = mg_dns_discovery_new(&w0->loop, &c->m->cfg, &self, &c->m->log, on_dns_found, c);
     mg_membership_start(c->ms);
     mg_membership_tick(c->ms);   /* a lone member founds its cluster now */
     discovery_tick(c);           /* ... and one that discovers says it is looking */

@@ -43,7 +43,7 @@ static void pod_namespace(char *out, size_t cap)
     fclose(f);
 }
 
-mg_dns_discovery *mg_dns_discovery_new(uv_loop_t *loop, const mg_config *cfg, int member_port, mg_log *log,
+mg_dns_discovery *mg_dns_discovery_new(uv_loop_t *loop, const mg_config *cfg, const mg_cl_addr *self, mg_log *log,
                                        mg_dns_found_fn found, void *ctx)
 {
     mg_dns_discovery *d = mg_xcalloc(1, sizeof *d);
@@ -52,7 +52,14 @@ mg_dns_discovery *mg_dns_discovery_new(uv_loop_t *loop, const mg_config *cfg, in
     d->found = found;
     d->ctx = ctx;
     d->req.data = d;
-    d->port = (uint16_t)(cfg->join.k8s_service_port ? cfg->join.k8s_service_port : member_port);
+    d->port = (uint16_t)(cfg->join.k8s_service_port ? cfg->join.k8s_service_port : self->port);
+    /* Other pods reach this one at the address it announces: a loopback
+     * one (memgrid's default bind) cannot work across pods. */
+    struct in_addr a4;
+    if (strcmp(self->host, "localhost") == 0 || strcmp(self->host, "::1") == 0 ||
+        (inet_pton(AF_INET, self->host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127))
+        MG_WARN(log, "kubernetes discovery: this member listens on %s, which other pods cannot reach; start it "
+                "with --host set to the pod's address (e.g. --host $(POD_IP))", self->host);
     d->timeout_ms = (int64_t)cfg->join.k8s_dns_timeout_seconds * 1000;
     d->last_count = -1;
     if (cfg->join.k8s_service_dns) {

@@ -26,7 +26,8 @@
 typedef struct mg_dns_discovery mg_dns_discovery;
 typedef void (*mg_dns_found_fn)(void *ctx, const mg_cl_addr *addr);
 
-mg_dns_discovery *mg_dns_discovery_new(uv_loop_t *loop, const mg_config *cfg, int member_port, mg_log *log,
+/* `self`: this member's address (its port is the default service port). */
+mg_dns_discovery *mg_dns_discovery_new(uv_loop_t *loop, const mg_config *cfg, const mg_cl_addr *self, mg_log *log,
                                        mg_dns_found_fn found, void *ctx);
 /* Each cluster tick: while `joining`, a lookup starts every interval_ms
  * (none while the previous one runs). */

@@ -130,16 +130,16 @@ static void on_datagram(mg_multicast *mc, const uint8_t *p, size_t n, const stru
         mc->told_bad = true;
         return;
     }
+    if (a.sender == mc->self.sender)
+        return;   /* our own, looped back */
     if (strcmp(a.cluster_name, mc->cluster_name) != 0)
         return;   /* another cluster on the same group */
     if (a.addr.host[0] == '\0')
         mg_cl_addr_set(&a.addr, src, a.addr.port);
-    if (mg_cl_addr_eq(&a.addr, &mc->self.addr))
-        return;   /* our own, looped back */
     if (a.kind == MG_ANN_LOOKING)
         mc->answer_due = true;
     if (mc->joining)
-        mc->found(mc->ctx, &a.addr, a.cluster_name);
+        mc->found(mc->ctx, &a.addr);
 }
 
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags)
@@ -161,7 +161,7 @@ static void on_closed(uv_handle_t *h)
 }
 
 mg_multicast *mg_multicast_new(uv_loop_t *loop, int fd, const mg_config *cfg, const mg_cl_addr *self,
-                               mg_log *log, mg_multicast_found_fn found, void *ctx)
+                               uint64_t sender, mg_log *log, mg_multicast_found_fn found, void *ctx)
 {
     mg_multicast *mc = mg_xcalloc(1, sizeof *mc);
     mc->log = log;
@@ -172,6 +172,7 @@ mg_multicast *mg_multicast_new(uv_loop_t *loop, int fd, const mg_config *cfg, co
     inet_pton(AF_INET, cfg->join.multicast_group, &mc->group.sin_addr);
     snprintf(mc->group_str, sizeof mc->group_str, "%s:%d", cfg->join.multicast_group, cfg->join.multicast_port);
     mc->self.addr = *self;
+    mc->self.sender = sender;
     snprintf(mc->self.cluster_name, sizeof mc->self.cluster_name, "%s", cfg->cluster_name);
     /* A member bound to every interface announces no host: receivers use
      * the address the datagram came from. */

@@ -25,16 +25,17 @@
 #include "util/log.h"
 
 typedef struct mg_multicast mg_multicast;
-typedef void (*mg_multicast_found_fn)(void *ctx, const mg_cl_addr *addr, const char *cluster_name);
+typedef void (*mg_multicast_found_fn)(void *ctx, const mg_cl_addr *addr);
 
 /* Opens the socket, binds it to the group and joins it; the descriptor, or
  * -1 with the reason in why. */
 int mg_multicast_open(const mg_config *cfg, const char *host, char *why, size_t whylen);
 
-/* Takes the descriptor over (closed by mg_multicast_close).  NULL when
- * libuv refuses it (logged). */
+/* Takes the descriptor over (closed by mg_multicast_close).  `sender`
+ * tells this process's datagrams from others'.  NULL when libuv refuses
+ * the descriptor (logged). */
 mg_multicast *mg_multicast_new(uv_loop_t *loop, int fd, const mg_config *cfg, const mg_cl_addr *self,
-                               mg_log *log, mg_multicast_found_fn found, void *ctx);
+                               uint64_t sender, mg_log *log, mg_multicast_found_fn found, void *ctx);
 /* Each cluster tick: while `joining`, LOOKING goes out every interval_ms;
  * otherwise LOOKING heard from this cluster is answered. */
 void mg_multicast_tick(mg_multicast *mc, bool joining, int64_t now_ms, int64_t interval_ms);

@@ -15,6 +15,7 @@ static mg_announce sample(uint8_t kind, const char *host, uint16_t port, const c
     mg_announce a;
     memset(&a, 0, sizeof a);
     a.kind = kind;
+    a.sender = 0x0102030405060708ULL * kind;
     mg_cl_addr_set(&a.addr, host, port);
     strcpy(a.cluster_name, name);
     return a;
@@ -31,11 +32,12 @@ static void test_round_trip(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t buf[MG_ANN_MAX];
         size_t n = mg_announce_encode(&cases[i], buf);
-        assert_int_equal(n, 4 + 1 + 1 + 2 + 1 + strlen(cases[i].addr.host) + 2 + strlen(cases[i].cluster_name));
+        assert_int_equal(n, 4 + 1 + 1 + 8 + 2 + 1 + strlen(cases[i].addr.host) + 2 + strlen(cases[i].cluster_name));
         assert_memory_equal(buf, "MGAN", 4);
         mg_announce back;
         assert_int_equal(mg_announce_decode(buf, n, &back), MG_ANN_OK);
         assert_int_equal(back.kind, cases[i].kind);
+        assert_true(back.sender == cases[i].sender);
         assert_string_equal(back.addr.host, cases[i].addr.host);
         assert_int_equal(back.addr.port, cases[i].addr.port);
         assert_string_equal(back.cluster_name, cases[i].cluster_name);
@@ -94,16 +96,16 @@ static void test_bad_fields(void **state)
         {4, 2},            /* a newer format */
         {5, 0},            /* kind 0 */
         {5, 3},            /* unknown kind */
-        {6, 0}, {7, 0},    /* port 0 (both bytes) */
-        {9 + 3, 0},        /* a NUL inside the host */
-        {9 + 8, 5},        /* name length longer than what follows */
+        {14, 0}, {15, 0},  /* port 0 (both bytes) */
+        {17 + 3, 0},       /* a NUL inside the host */
+        {17 + 8, 5},       /* name length longer than what follows */
     };
     for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
         memcpy(buf, good, n);
         buf[edits[i].off] = edits[i].value;
-        if (edits[i].off == 6)
-            buf[7] = 0;
-        if (edits[i].off == 7)
+        if (edits[i].off == 14)
+            buf[15] = 0;
+        if (edits[i].off == 15)
             continue;
         assert_int_equal(mg_announce_decode(buf, n, &back), MG_ANN_BAD);
     }
