@@ -175,6 +175,7 @@ static void enc_heartbeat(mg_buf *b, const mg_mp_msg *m)
     mg_bc_put_uuid(b, &h->master);
     mg_bc_put_i64(b, h->timestamp);
     mg_bc_put_u8(b, h->flags);
+    mg_bc_put_i64(b, h->echo);
 }
 
 static bool dec_heartbeat(mg_bc_rd *r, mg_mp_msg *m)
@@ -187,6 +188,8 @@ static bool dec_heartbeat(mg_bc_rd *r, mg_mp_msg *m)
     h->master = mg_bc_uuid(r);
     h->timestamp = mg_bc_i64(r);
     h->flags = mg_bc_u8(r);
+    /* Appended later: a frame that ends before it is an older sender's. */
+    h->echo = mg_bc_left(r) == 0 ? 0 : mg_bc_i64(r);
     return true;
 }
 

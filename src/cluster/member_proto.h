@@ -56,7 +56,10 @@
  *                       table version; 16 UUID of the master the sender
  *                       follows (none: no master); 8 timestamp (sender's
  *                       monotonic clock, ms, signed); 1 flags (bit 0: the
- *                       sender knows a majority holds its list version)
+ *                       sender knows a majority holds its list version);
+ *                       8 echo: the timestamp of the last heartbeat the
+ *                       sender received from the receiver (the receiver's
+ *                       clock; 0 = none; absent in older senders' frames)
  *   5 SUSPECT_REPORT    8 list version; 2 count k (0..64); k x 16 UUIDs of
  *                       members the sender has not heard from in time
  *   6 PARTITION_TABLE   8 table version; 4 partition count P (1..65536);
@@ -175,6 +178,7 @@ typedef struct mg_mp_heartbeat {
     mg_uuid master;
     int64_t timestamp;
     uint8_t flags;          /* MG_MP_COMMITTED */
+    int64_t echo;           /* the receiver's timestamp in its last heartbeat the sender had, 0 = none */
 } mg_mp_heartbeat;
 
 typedef struct mg_mp_member_list {

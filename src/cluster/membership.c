@@ -110,6 +110,7 @@ void mg_cl_send_heartbeat(mg_membership *m, int i)
         h->master.is_null = true;
     h->timestamp = mg_cl_now(m);
     h->flags = m->committed ? MG_MP_COMMITTED : 0;
+    h->echo = m->peers[i].their_time;
     mg_cl_send(m, &to->uuid, &to->addr, &msg);
 }
 
@@ -299,6 +300,9 @@ static void on_heartbeat(mg_membership *m, const mg_mp_msg *msg)
     }
     mg_cl_peer *p = &m->peers[i];
     p->last_heard = mg_cl_now(m);
+    p->their_time = h->timestamp;
+    if (h->echo > p->echoed)
+        p->echoed = h->echo;
     p->term = h->term;
     p->acked = h->list_version;
     p->table_version = h->table_version;
@@ -574,7 +578,7 @@ bool mg_membership_may_serve(const mg_membership *m)
         const mg_cl_peer *p = &m->peers[i];
         if (mg_uuid_eq(&m->list.members[i].uuid, &m->self))
             heard |= 1ULL << i;
-        else if (!mg_cl_suspected(m, i) && now - p->last_heard <= fresh && p->last_heard > m->paused_at &&
+        else if (!mg_cl_suspected(m, i) && now - p->last_heard <= fresh && p->echoed > m->paused_at &&
                  p->acked <= m->list.version)
             heard |= 1ULL << i;
     }

@@ -26,6 +26,8 @@ typedef struct mg_cl_peer {
     uint64_t acked;          /* list version in its last heartbeat */
     uint64_t table_version;  /* table version in its last heartbeat */
     bool acts_as_master;     /* its last heartbeat named itself master */
+    int64_t their_time;      /* the timestamp of its last heartbeat (its clock): echoed back */
+    int64_t echoed;          /* the newest of our timestamps it echoed (our clock): it heard us then */
     bool leaving;            /* master: asked to leave */
     /* A new process asked to join from this member's address: this
      * incarnation is gone for good (it would still hold the port, or it

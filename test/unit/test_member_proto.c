@@ -114,6 +114,7 @@ static void example(mg_mp_msg *m, int type)
         m->u.heartbeat.table_version = mg_cl_version(9, 55);
         m->u.heartbeat.master = U(1, 1);
         m->u.heartbeat.timestamp = -12345;
+        m->u.heartbeat.echo = 987654321;
         m->u.heartbeat.flags = MG_MP_COMMITTED;
         break;
     case MG_MP_SUSPECT_REPORT:
@@ -190,6 +191,7 @@ static void assert_same(const mg_mp_msg *a, const mg_mp_msg *b)
         assert_int_equal(a->u.heartbeat.table_version, b->u.heartbeat.table_version);
         assert_true(mg_uuid_eq(&a->u.heartbeat.master, &b->u.heartbeat.master));
         assert_int_equal(a->u.heartbeat.timestamp, b->u.heartbeat.timestamp);
+        assert_int_equal(a->u.heartbeat.echo, b->u.heartbeat.echo);
         assert_int_equal(a->u.heartbeat.flags, b->u.heartbeat.flags);
         break;
     case MG_MP_SUSPECT_REPORT:
@@ -261,6 +263,14 @@ static void test_every_truncation_is_malformed(void **state)
                 c[8 + i] = (uint8_t)(body >> (8 * i));
             size_t used;
             int rc = mg_mp_decode(c, cut, d, &used);
+            /* A heartbeat without its last field (echo, appended later) is
+             * an older sender's, and valid. */
+            if (type == MG_MP_HEARTBEAT && cut == b.len - 8) {
+                assert_int_equal(rc, MG_MP_OK);
+                assert_true(d->u.heartbeat.echo == 0);
+                free(c);
+                continue;
+            }
             if (rc != MG_MP_EMALFORMED)
                 fail_msg("%s cut to %zu bytes: %d", mg_mp_type_name(type), cut, rc);
             assert_int_equal(used, cut);
