@@ -1,13 +1,16 @@
 /* auth.c - Client.Authentication, checked in the order a Hazelcast 5.x member
  * checks it (client-protocol.md §8.2). */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "client/client_service.h"
 #include "client/cluster_view.h"
+#include "member/dispatch.h"
 #include "member/member.h"
 #include "partition/topology.h"
 #include "proto/codecs/client_codecs.h"
 #include "proto/codecs/custom_codecs.h"
+#include "proto/error.h"
 
 enum { AUTHENTICATED = 0, CREDENTIALS_FAILED = 1, SERIALIZATION_VERSION_MISMATCH = 2 };
 
@@ -65,6 +68,20 @@ void mg_client_authenticate(mg_req *r)
                 c ? c->peer : "?", why, (int)q.cluster_name.len, (const char *)q.cluster_name.ptr,
                 m->cfg.cluster_name);
         answer(r, m, status);
+        return;
+    }
+    const mg_topology *t = r->w->topo;
+    if (!t->ready) {
+        /* Hazelcast answers the same while its start waits for the
+         * cluster; the official clients try again. */
+        int have = t->is_member ? t->list.count : 0;
+        if (!atomic_exchange(&m->told_not_ready, true))
+            MG_INFO(&m->log, "client %s refused until the cluster has %d members "
+                    "(hazelcast.initial.min.cluster.size; it has %d); clients retry", c ? c->peer : "?",
+                    m->cfg.initial_min_cluster_size, have);
+        mg_req_error(r, MG_ERR_HAZELCAST_INSTANCE_NOT_ACTIVE, "com.hazelcast.core.HazelcastInstanceNotActiveException",
+                     "memgrid member is not ready yet: the cluster has %d of the %d members that "
+                     "hazelcast.initial.min.cluster.size asks for", have, m->cfg.initial_min_cluster_size);
         return;
     }
     if (c && !c->authenticated) {

@@ -334,6 +334,11 @@ static const keydef keys[] = {
     {"properties", K_PROPS, NOWHERE},
     {"properties.hazelcast.partition.count", K_INT, CFG(partition_count), .min = 1, .max = 100000, .dflt = "271",
      .help = "every member of a cluster must use the same value"},
+    /* Clients are refused ("not ready yet", retryable) until the member list
+     * has held this many members once: members that start together and
+     * found apart (discovery slower than the join timeout) never serve. */
+    {"properties.hazelcast.initial.min.cluster.size", K_INT, CFG(initial_min_cluster_size), .min = 0, .max = 64,
+     .dflt = "0"},
     /* Faster than Hazelcast's 5 s / 60 s: a C member has no GC pauses to
      * ride out, so a dead member is found in seconds, not a minute. */
     {"properties.hazelcast.heartbeat.interval.seconds", K_INT, CFG(heartbeat_interval_seconds), .min = 1,

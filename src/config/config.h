@@ -88,6 +88,7 @@ typedef struct mg_config {
     /* properties (string values in YAML, as Hazelcast writes them) */
     int partition_count;                 /* hazelcast.partition.count 271 */
     int heartbeat_interval_seconds;      /* hazelcast.heartbeat.interval.seconds: memgrid 1 (Hazelcast 5) */
+    int initial_min_cluster_size;        /* hazelcast.initial.min.cluster.size: clients wait until the cluster had this many members, 0 */
     int max_no_heartbeat_seconds;        /* hazelcast.max.no.heartbeat.seconds: memgrid 2 (Hazelcast 60; we have no GC pauses) */
     int64_t backup_timeout_millis;       /* hazelcast.operation.backup.timeout.millis 5000 */
     int64_t client_max_message_bytes;    /* memgrid.client.max-message-bytes: 64 MiB; largest inbound client message accepted */

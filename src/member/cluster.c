@@ -44,6 +44,7 @@ struct mg_cluster {
     mg_cl_member known[2 * MG_CL_MAX_MEMBERS];
     int nknown;
     bool leave_requested;
+    bool ready;                   /* the list reached initial.min.cluster.size once (topology.h) */
     /* Read by every worker on each keyed request (mg_cluster_may_serve):
      * the machine's verdict at its last tick, and when that tick ran. */
     _Atomic bool serving;
@@ -127,6 +128,7 @@ static void publish(mg_cluster *c)
     mg_member *m = c->m;
     mg_topology *topo = mg_topology_new(&c->self, c->list.version ? &c->list : NULL,
                                         c->table ? mg_pt_copy(c->table) : NULL, c->sync_backups);
+    topo->ready = c->ready;   /* not shared yet */
     for (int i = 0; i < m->nworkers; i++) {
         install_task *it = mg_xmalloc(sizeof *it);
         it->base.run = run_install;
@@ -198,6 +200,12 @@ static void io_members(void *ctx, const mg_cl_list *list, const mg_uuid *self)
             c->nknown--;
         }
         c->known[c->nknown++] = list->members[i];
+    }
+    int min = c->m->cfg.initial_min_cluster_size;
+    if (!c->ready && list && list->count >= min) {
+        c->ready = true;
+        MG_INFO(&c->m->log, "the cluster has %d members, hazelcast.initial.min.cluster.size is %d: serving "
+                "clients", list->count, min);
     }
     if (list) {
         char buf[MG_CL_MAX_MEMBERS * (MG_CL_ADDR_STR + 2)];
@@ -295,6 +303,7 @@ mg_cluster *mg_cluster_new(mg_member *m)
     c->m = m;
     c->rng = mg_rand_seed();
     replica_config(&m->cfg, &c->backups, &c->sync_backups);
+    c->ready = m->cfg.initial_min_cluster_size == 0;
     mg_membership_config mc;
     mg_membership_config_defaults(&mc);
     mg_cl_addr_set(&mc.self, m->host, (uint16_t)m->port);

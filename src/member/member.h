@@ -49,6 +49,7 @@ struct mg_member {
 
     struct mg_cluster *cluster;  /* membership, links, migration: worker 0 (member/cluster.h) */
     atomic_bool left;            /* a graceful leave finished (cluster.c) */
+    atomic_bool told_not_ready;  /* a client refused before initial.min.cluster.size was logged (auth.c) */
 
     atomic_long tasks_in_flight;  /* posted and not yet run: lets stop wait for quiet */
     atomic_bool stopping;

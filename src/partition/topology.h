@@ -27,6 +27,9 @@ typedef struct mg_topology {
     mg_pt_table *table;         /* NULL until the first table */
     int self_index;             /* this member in table->members, -1 if none */
     int sync_backups;           /* replica indexes 1..sync_backups are synchronous */
+    /* The member list held hazelcast.initial.min.cluster.size members
+     * once (sticky for the process): until then clients are refused. */
+    bool ready;
     int32_t client_list_version;   /* versions the clients see (int32, growing) */
     int32_t client_table_version;
 } mg_topology;

@@ -94,6 +94,9 @@ type ClusterOptions struct {
 	// Together starts the first Size members at once, instead of slot 0
 	// first and the others once it is a cluster of one.
 	Together bool
+	// NoWait returns once the first Size members listen, without waiting
+	// for a client to see them (for clusters that refuse clients at first).
+	NoWait bool
 }
 
 // MulticastJoin is network.join.multicast for ClusterOptions.
@@ -274,7 +277,7 @@ func (c *Cluster) form(t testing.TB, attempt int) error {
 	if err := c.Members[0].start(); err != nil {
 		return err
 	}
-	if !c.opts.Together {
+	if !c.opts.Together && !c.opts.NoWait {
 		if err := c.waitFormed(deadline, []int{0}); err != nil {
 			return err
 		}
@@ -288,6 +291,14 @@ func (c *Cluster) form(t testing.TB, attempt int) error {
 	slots := make([]int, c.opts.Size)
 	for i := range slots {
 		slots[i] = i
+	}
+	if c.opts.NoWait {
+		for _, s := range slots {
+			if err := c.Members[s].waitListening(time.Until(deadline)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return c.waitFormed(deadline, slots)
 }
