@@ -105,7 +105,9 @@ static void check_canonical(const uint8_t *frame, size_t len)
         check(mg_mp_decode(e1.data, e1.len, b, &used) == MG_MP_OK && used == e1.len);
         mg_mp_encode(&e2, b);
         check(e1.len == e2.len && memcmp(e1.data, e2.data, e1.len) == 0);
-        check(e1.len <= len);   /* only unknown trailing bytes are dropped */
+        /* Only unknown trailing bytes are dropped; an older sender's
+         * heartbeat, without the echo appended since, gains those 8 bytes. */
+        check(e1.len <= len || (a->type == MG_MP_HEARTBEAT && e1.len == len + 8));
         mg_buf_free(&e1);
         mg_buf_free(&e2);
     }
