@@ -112,8 +112,9 @@ static const char *refusal(mg_membership *m, const mg_mp_join_request *j, uint8_
     }
     if (j->config_hash && m->cfg.config_hash && j->config_hash != m->cfg.config_hash) {
         *status = MG_MP_JOIN_CONFIG_MISMATCH;
-        snprintf(why, cap, "configuration hash %016llx differs from this cluster's %016llx",
-                 (unsigned long long)j->config_hash, (unsigned long long)m->cfg.config_hash);
+        snprintf(why, cap, "its map settings (backup counts, TTL, max-idle, eviction of some map section) "
+                 "differ from this cluster's: digest %016llx, here %016llx; compare `memgrid --check-config` "
+                 "of both", (unsigned long long)j->config_hash, (unsigned long long)m->cfg.config_hash);
         return why;
     }
     return NULL;

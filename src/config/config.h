@@ -127,6 +127,13 @@ void mg_config_free(mg_config *c);
 /* Writes the effective configuration as a hazelcast.yaml that loads back to
  * the same mg_config (for --check-config). */
 void mg_config_dump(const mg_config *c, FILE *out);
+/* A 64-bit digest (never 0) of the settings every member of a cluster must
+ * share, because backups act on them when they become primaries: each map
+ * section's backup counts, TTL, max-idle, eviction and per-entry stats, in
+ * name order (file order does not matter).  Members' own resources (memory
+ * limit, worker count, ports) are left out.  A joiner whose digest differs
+ * is refused (membership_join.c). */
+uint64_t mg_config_shared_hash(const mg_config *c);
 
 /* One address of a tcp-ip member-list entry, for the cluster's joiner. */
 typedef struct mg_member_addr {

@@ -313,6 +313,7 @@ mg_cluster *mg_cluster_new(mg_member *m)
     mc.async_backup_count = c->backups - c->sync_backups;
     mc.heartbeat_interval_ms = (int64_t)m->cfg.heartbeat_interval_seconds * 1000;
     mc.max_no_heartbeat_ms = (int64_t)m->cfg.max_no_heartbeat_seconds * 1000;
+    mc.config_hash = mg_config_shared_hash(&m->cfg);
     mc.nseeds = expand_seeds(m, c->seeds, MG_CL_MAX_SEEDS);
     mc.seeds = c->seeds;
     /* Without another address to ask, this member is the cluster: at once.

@@ -301,6 +301,41 @@ static void test_multicast_join(void **state)
     mg_config_free(&c);
 }
 
+/* The digest of shared settings: file order does not matter, a member's
+ * own resources do not count, every shared map setting does. */
+static void test_shared_hash(void **state)
+{
+    (void)state;
+    mg_config a, b;
+    load_ok(&a, "hazelcast:\n  map:\n    x:\n      backup-count: 2\n    y:\n      time-to-live-seconds: 5\n");
+    load_ok(&b, "hazelcast:\n  properties:\n    memgrid.memory.max-size: 64m\n    memgrid.worker.count: 2\n"
+                "  network:\n    port:\n      port: 6000\n"
+                "  map:\n    y:\n      time-to-live-seconds: 5\n    x:\n      backup-count: 2\n");
+    assert_true(mg_config_shared_hash(&a) == mg_config_shared_hash(&b));
+    assert_true(mg_config_shared_hash(&a) != 0);
+    mg_config_free(&b);
+    static const char *const differ[] = {
+        "hazelcast:\n  map:\n    x:\n      backup-count: 1\n    y:\n      time-to-live-seconds: 5\n",
+        "hazelcast:\n  map:\n    x:\n      backup-count: 2\n    y:\n      time-to-live-seconds: 6\n",
+        "hazelcast:\n  map:\n    x:\n      backup-count: 2\n    z:\n      time-to-live-seconds: 5\n",
+        "hazelcast:\n  map:\n    x:\n      backup-count: 2\n    y:\n      time-to-live-seconds: 5\n"
+        "      max-idle-seconds: 9\n",
+        "hazelcast:\n  map:\n    x:\n      backup-count: 2\n      async-backup-count: 1\n    y:\n"
+        "      time-to-live-seconds: 5\n",
+        "hazelcast:\n  map:\n    x:\n      backup-count: 2\n    y:\n      time-to-live-seconds: 5\n"
+        "      eviction:\n        eviction-policy: LRU\n        size: 100\n",
+        "hazelcast:\n  map:\n    default:\n      backup-count: 0\n    x:\n      backup-count: 2\n    y:\n"
+        "      time-to-live-seconds: 5\n",
+    };
+    for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+        load_ok(&b, differ[i]);
+        if (mg_config_shared_hash(&a) == mg_config_shared_hash(&b))
+            fail_msg("case %zu has the same digest:\n%s", i, differ[i]);
+        mg_config_free(&b);
+    }
+    mg_config_free(&a);
+}
+
 static void test_full_sample(void **state)
 {
     mg_config c;
@@ -1158,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_article_kubernetes),
         cmocka_unit_test(test_full_sample),
         cmocka_unit_test(test_multicast_join),
+        cmocka_unit_test(test_shared_hash),
         cmocka_unit_test(test_wildcard_match),
         cmocka_unit_test(test_wildcard_score),
         cmocka_unit_test(test_wildcard_two_stars),
