@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 
 #include "util/alloc.h"
+#include "util/fnv.h"
 
 /* ---- the table ---------------------------------------------------------- */
 
@@ -1699,14 +1700,6 @@ static void dump_section(FILE *out, const mg_config *c, const mg_map_config *m, 
     }
 }
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
 static uint64_t hash_map(uint64_t h, const mg_map_config *m)
 {
     /* Text, not struct bytes: padding and field order never leak in. */
@@ -1714,8 +1707,8 @@ static uint64_t hash_map(uint64_t h, const mg_map_config *m)
     int n = snprintf(row, sizeof row, "|%d|%d|%d|%d|%d|%d|%d|%d;", m->backup_count, m->async_backup_count,
                      m->time_to_live_seconds, m->max_idle_seconds, (int)m->eviction_policy,
                      (int)m->max_size_policy, (int)m->size, (int)m->per_entry_stats_enabled);
-    h = fnv1a(h, m->name, strlen(m->name) + 1);
-    return fnv1a(h, row, (size_t)n);
+    h = mg_fnv1a(h, m->name, strlen(m->name) + 1);
+    return mg_fnv1a(h, row, (size_t)n);
 }
 
 static int by_name(const void *a, const void *b)
@@ -1725,7 +1718,7 @@ static int by_name(const void *a, const void *b)
 
 uint64_t mg_config_shared_hash(const mg_config *c)
 {
-    uint64_t h = hash_map(0xcbf29ce484222325ULL, &c->default_map);
+    uint64_t h = hash_map(MG_FNV1A_INIT, &c->default_map);
     const mg_map_config **sorted = mg_xmalloc((c->n_maps + 1) * sizeof *sorted);
     for (size_t i = 0; i < c->n_maps; i++)
         sorted[i] = &c->maps[i];

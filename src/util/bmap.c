@@ -3,14 +3,11 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/fnv.h"
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a: these tables are small */
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
+    uint64_t h = mg_fnv1a(MG_FNV1A_INIT, p, n);   /* these tables are small */
     return h ^ (h >> 29);
 }
 
