@@ -19,7 +19,8 @@ OPT      ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRCS := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
-CLI_SRCS := $(shell find src/cli -name '*.c' | sort)
+CLI_SRCS := src/cli/main.c
+CLIENT_CLI_SRCS := src/cli/client.c
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 
 # Two build flavours share the rules: build/ (release) and build-san/ (ASan+UBSan).
@@ -35,6 +36,9 @@ $(1)/libmemgrid.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRCS))
 $(1)/memgrid: $$(patsubst %.c,$(1)/%.o,$$(CLI_SRCS)) $(1)/libmemgrid.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
 
+$(1)/memgrid-cli: $$(patsubst %.c,$(1)/%.o,$$(CLIENT_CLI_SRCS)) $(1)/libmemgrid.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+
 $(1)/test/unit/%: $(1)/test/unit/%.o $(1)/libmemgrid.a
 	$$(CC) $(2) -o $$@ $$^ $$(LIBS) -lcmocka
 
@@ -48,8 +52,8 @@ UNIT_BINS     := $(patsubst test/unit/%.c,build/test/unit/%,$(UNIT_SRCS))
 UNIT_BINS_SAN := $(patsubst test/unit/%.c,build-san/test/unit/%,$(UNIT_SRCS))
 
 .PHONY: all san deps run test unit unit-san fuzz integration clean codegen cluster bench
-all: build/memgrid
-san: build-san/memgrid
+all: build/memgrid build/memgrid-cli
+san: build-san/memgrid build-san/memgrid-cli
 
 deps:
 	@./tools/install-deps.sh
@@ -70,7 +74,7 @@ unit-san: $(UNIT_BINS_SAN)
 fuzz:
 	@./fuzz/run.sh
 
-integration: build/memgrid build-san/memgrid build/memgrid-bench
+integration: build/memgrid build-san/memgrid build-san/memgrid-cli build/memgrid-bench
 	@./test/run-integration.sh
 
 test: deps

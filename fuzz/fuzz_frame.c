@@ -1,5 +1,6 @@
-/* libFuzzer target for the proto layer: stream framing, the frame reader and
- * every generated request decoder.
+/* libFuzzer target for the proto layer: stream framing, the frame reader,
+ * every generated request decoder, and the answer decoders memgrid's C
+ * client uses.
  *
  * Every decoder runs on a heap copy of exactly the scanned message, so an
  * overread past the message end is caught by ASan even when the fuzzer input
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/codecs/client/client_codecs.h"
+#include "proto/codecs/client/map_codecs.h"
 #include "proto/codecs/client_codecs.h"
 #include "proto/codecs/map_codecs.h"
 #include "proto/codecs/msg_names.h"
@@ -118,6 +121,24 @@ static void round_trip_put(const uint8_t *msg, size_t len)
     mg_buf_free(&b);
 }
 
+/* The answers memgrid's C client reads (src/cclient): each decoder must
+ * refuse or decode the message without reading past it. */
+static void decode_answers(const uint8_t *msg, size_t n)
+{
+    char text[256];
+    mg_proto_error_text(msg, n, text, sizeof text);
+    mg_client_authentication_resp auth;
+    mg_client_authentication_resp_decode(msg, n, &auth);
+    mg_map_put_resp put;
+    mg_map_put_resp_decode(msg, n, &put);
+    mg_map_get_resp get;
+    mg_map_get_resp_decode(msg, n, &get);
+    mg_map_remove_resp rem;
+    mg_map_remove_resp_decode(msg, n, &rem);
+    mg_map_size_resp size;
+    mg_map_size_resp_decode(msg, n, &size);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t n = 0;
@@ -137,6 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     walk_frames(msg, n);
     decode_any(msg, n);
     round_trip_put(msg, n);
+    decode_answers(msg, n);
 
     if (n >= MG_FRAME_HDR + 4) {
         uint8_t sel = size > n ? data[n] : data[n - 1];

@@ -9,6 +9,7 @@
 #include "net/direct_write.h"
 #include "proto/codecs/client/client_codecs.h"
 #include "proto/codecs/client/custom_codecs.h"
+#include "proto/error.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 
@@ -127,26 +128,11 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     *buf = uv_buf_init((char *)c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
 }
 
-bool bconn_error_text(const uint8_t *msg, size_t len, char *out, size_t cap)
-{
-    mg_rd r;
-    mg_frame f0;
-    mg_error_holder_dec e;
-    mg_rd_init(&r, msg, len);
-    if (len < MG_FRAME_HDR + 4 || mg_get_u32(msg + MG_FRAME_HDR) != 0 || mg_rd_next(&r, &f0) != 0 ||
-        mg_rd_list_begin(&r) != 0 || mg_dec_error_holder(&r, &e) != 0)
-        return false;
-    snprintf(out, cap, "error %d %.*s: %.*s", e.error_code, (int)e.class_name.len,
-             (const char *)e.class_name.ptr, e.message.ptr ? (int)e.message.len : 4,
-             e.message.ptr ? (const char *)e.message.ptr : "null");
-    return true;
-}
-
 static void on_auth_answer(bconn *c, const uint8_t *msg, size_t len)
 {
     mg_client_authentication_resp r;
     char err[140];
-    if (bconn_error_text(msg, len, err, sizeof err)) {
+    if (mg_proto_error_text(msg, len, err, sizeof err)) {
         fail(c, "authentication answered with %s", err);
         return;
     }

@@ -112,9 +112,6 @@ int bconn_open(bconn *c, uv_loop_t *loop, const char *host, int port, const bcon
 /* The buffer to append requests to; the flusher sends it this loop turn. */
 static inline mg_buf *bconn_out(bconn *c) { return &c->out; }
 /* Closes (idempotent); on_closed follows. */
-/* The text of an error answer (message type 0): "error CODE Class: message";
- * false when msg is not a decodable error answer. */
-bool bconn_error_text(const uint8_t *msg, size_t len, char *out, size_t cap);
 void bconn_close(bconn *c, const char *why);
 void bconn_release(bconn *c);   /* frees buffers after on_closed */
 

@@ -9,6 +9,7 @@
 #include "procstat.h"
 #include "proto/codecs/client/custom_codecs.h"
 #include "proto/codecs/client/map_codecs.h"
+#include "proto/error.h"
 #include "util/clock.h"
 #include "util/rand.h"
 
@@ -237,7 +238,7 @@ static void fail_run(bdriver *d, const char *why)
 static void decode_error(bdriver *d, const uint8_t *msg, size_t len)
 {
     char text[180];
-    if (!bconn_error_text(msg, len, text, sizeof text)) {
+    if (!mg_proto_error_text(msg, len, text, sizeof text)) {
         note_error(d, "%s", "undecodable error answer");
         return;
     }

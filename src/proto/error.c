@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/codecs/client/custom_codecs.h"
 #include "proto/codecs/custom_codecs.h"
 #include "proto/frame.h"
 
@@ -80,4 +81,19 @@ void mg_proto_error_unsupported(mg_buf *b, int64_t corr, uint32_t type)
     char text[80];
     snprintf(text, sizeof text, "Unrecognized client message received with type: 0x%x", type);
     mg_proto_error_encode(b, corr, MG_ERR_UNSUPPORTED_OPERATION, NULL, text);
+}
+
+bool mg_proto_error_text(const uint8_t *msg, size_t len, char *out, size_t cap)
+{
+    mg_rd r;
+    mg_frame f0;
+    mg_error_holder_dec e;
+    mg_rd_init(&r, msg, len);
+    if (len < MG_FRAME_HDR + 4 || mg_get_u32(msg + MG_FRAME_HDR) != 0 || mg_rd_next(&r, &f0) != 0 ||
+        mg_rd_list_begin(&r) != 0 || mg_dec_error_holder(&r, &e) != 0)
+        return false;
+    snprintf(out, cap, "error %d %.*s: %.*s", e.error_code, (int)e.class_name.len,
+             (const char *)e.class_name.ptr, e.message.ptr ? (int)e.message.len : 4,
+             e.message.ptr ? (const char *)e.message.ptr : "null");
+    return true;
 }

@@ -7,6 +7,8 @@
 #ifndef MG_PROTO_ERROR_H
 #define MG_PROTO_ERROR_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/buf.h"
@@ -47,5 +49,9 @@ void mg_proto_error_encode(mg_buf *b, int64_t corr, int32_t code, const char *cl
 /* The answer for a message type memgrid does not implement (code 61, with
  * the message text the Java member uses). */
 void mg_proto_error_unsupported(mg_buf *b, int64_t corr, uint32_t type);
+
+/* A client's view: when msg (one complete message) is an error response,
+ * writes "error CODE CLASS: MESSAGE" to out and returns true. */
+bool mg_proto_error_text(const uint8_t *msg, size_t len, char *out, size_t cap);
 
 #endif

@@ -105,6 +105,15 @@ func MemgridBinary() string {
 	return filepath.Clean(bin)
 }
 
+// CClientBinary resolves memgrid-cli, the command-line tool over memgrid's
+// C client: MEMGRID_CLI, else beside the memgrid binary.
+func CClientBinary() string {
+	if b := os.Getenv("MEMGRID_CLI"); b != "" {
+		return b
+	}
+	return filepath.Join(filepath.Dir(MemgridBinary()), "memgrid-cli")
+}
+
 // HazelcastJar resolves the Hazelcast jar path.
 func HazelcastJar() string {
 	if j := os.Getenv("HAZELCAST_JAR"); j != "" {
