@@ -11,6 +11,14 @@ bool mg_cl_addr_eq(const mg_cl_addr *a, const mg_cl_addr *b)
     return a->port == b->port && strcmp(a->host, b->host) == 0;
 }
 
+int mg_cl_addr_cmp(const mg_cl_addr *a, const mg_cl_addr *b)
+{
+    int c = strcmp(a->host, b->host);
+    if (c)
+        return c;
+    return a->port < b->port ? -1 : a->port > b->port;
+}
+
 bool mg_cl_addr_set(mg_cl_addr *a, const char *host, uint16_t port)
 {
     size_t n = strlen(host);

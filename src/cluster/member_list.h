@@ -63,6 +63,8 @@ static inline uint32_t mg_cl_version_term(uint64_t v) { return (uint32_t)(v >> 3
 static inline uint32_t mg_cl_version_seq(uint64_t v) { return (uint32_t)v; }
 
 bool mg_cl_addr_eq(const mg_cl_addr *a, const mg_cl_addr *b);
+/* Order of addresses: host (bytes), then port. */
+int mg_cl_addr_cmp(const mg_cl_addr *a, const mg_cl_addr *b);
 /* Fills `a`; false when the host is longer than MG_CL_HOST_MAX. */
 bool mg_cl_addr_set(mg_cl_addr *a, const char *host, uint16_t port);
 /* "host:port" ("[v6]:port" when the host holds a ':'). */

@@ -186,6 +186,11 @@ void mg_cl_set_list(mg_membership *m, const mg_cl_list *l)
     int mi = mg_cl_list_find(&m->list, &m->list.master);
     if (mi >= 0 && !mg_uuid_eq(&m->list.master, &m->self))
         mg_cl_send_heartbeat(m, mi);
+    if (l->count >= m->cfg.initial_min_size)
+        m->reached_min = true;
+    else if (m->start_over_at == MG_CL_NEVER)
+        m->start_over_at = now + 2 * m->cfg.join_timeout_ms +
+                           (int64_t)(m->io.random(m->io.ctx) % (uint64_t)(m->cfg.join_timeout_ms + 1));
 }
 
 void mg_cl_set_table(mg_membership *m, mg_pt_table *t)
@@ -402,6 +407,7 @@ mg_membership *mg_membership_new(const mg_membership_config *cfg, const mg_cl_io
     m->last_cluster_id.is_null = true;
     m->last_tick = MG_CL_NEVER;
     m->paused_at = MG_CL_NEVER;
+    m->start_over_at = MG_CL_NEVER;
     m->last_looking_log = MG_CL_NEVER;
     return m;
 }
@@ -443,8 +449,30 @@ int mg_membership_receive(mg_membership *m, const uint8_t *frame, size_t len)
     return rc;
 }
 
+/* A cluster that never held initial_min_size members, while a seed
+ * outside it has a smaller address than any of its members: another
+ * cluster of the name formed apart, and the one holding the smallest
+ * address is the one that stays (it never starts over). */
+static bool start_over_due(const mg_membership *m, int64_t now)
+{
+    if (m->cfg.initial_min_size < 2 || m->reached_min || m->start_over_at == MG_CL_NEVER || now < m->start_over_at)
+        return false;
+    const mg_cl_addr *least = &m->list.members[0].addr;
+    for (int i = 1; i < m->list.count; i++)
+        if (mg_cl_addr_cmp(&m->list.members[i].addr, least) < 0)
+            least = &m->list.members[i].addr;
+    for (int i = 0; i < m->cfg.nseeds; i++)
+        if (mg_cl_list_find_addr(&m->list, &m->seeds[i]) < 0 && mg_cl_addr_cmp(&m->seeds[i], least) < 0)
+            return true;
+    return false;
+}
+
 static void member_tick(mg_membership *m, int64_t now)
 {
+    if (start_over_due(m, now)) {
+        mg_cl_start_over(m);
+        return;
+    }
     if (now >= m->next_heartbeat) {
         m->next_heartbeat = now + m->cfg.heartbeat_interval_ms;
         for (int i = 0; i < m->list.count; i++)

@@ -64,6 +64,12 @@ typedef struct mg_membership_config {
     int64_t heartbeat_interval_ms;   /* hazelcast.heartbeat.interval.seconds (memgrid: 1 s) */
     int64_t max_no_heartbeat_ms;     /* hazelcast.max.no.heartbeat.seconds (memgrid: 2 s) */
     int64_t join_timeout_ms;         /* a new member founds a cluster after this long alone */
+    /* hazelcast.initial.min.cluster.size (0: none).  A cluster that never
+     * held this many members has served no client; when one of its
+     * members knows of a seed outside it with a smaller address (another
+     * cluster of the name that formed apart), it starts over, as a process
+     * that was never a member, so that the clusters become one. */
+    int initial_min_size;
     const mg_cl_addr *seeds;         /* network.join.tcp-ip member list, expanded; copied
                                       * (discovery adds more: mg_membership_add_seed) */
     int nseeds;

@@ -114,6 +114,11 @@ struct mg_membership {
     int nrefused;
     int64_t last_looking_log;
 
+    /* initial_min_size: the list held that many members once (sticky), and
+     * when a member of a list that never did starts over. */
+    bool reached_min;
+    int64_t start_over_at;        /* MG_CL_NEVER: not due */
+
     int64_t last_tick;
     int64_t paused_at;            /* when a pause was last noticed (MG_CL_NEVER: none) */
     int64_t next_heartbeat;
@@ -150,6 +155,9 @@ void mg_cl_join_tick(mg_membership *m);
 void mg_cl_on_join_request(mg_membership *m, const mg_mp_msg *msg);
 void mg_cl_on_join_response(mg_membership *m, const mg_mp_msg *msg);
 void mg_cl_rejoin(mg_membership *m, const char *why);
+/* A member of a cluster that never held initial_min_size members starts
+ * over as a process that was never a member (membership.c, member_tick). */
+void mg_cl_start_over(mg_membership *m);
 
 /* membership_elect.c */
 void mg_cl_elect_tick(mg_membership *m);

@@ -55,11 +55,9 @@ static void respond(mg_membership *m, const mg_mp_msg *req, uint8_t status, cons
 /* Order among joiners for founding: smaller address first, then UUID. */
 static int joiner_cmp(const mg_cl_addr *a, const mg_uuid *ua, const mg_cl_addr *b, const mg_uuid *ub)
 {
-    int c = strcmp(a->host, b->host);
+    int c = mg_cl_addr_cmp(a, b);
     if (c)
         return c;
-    if (a->port != b->port)
-        return a->port < b->port ? -1 : 1;
     if (ua->msb != ub->msb)
         return (uint64_t)ua->msb < (uint64_t)ub->msb ? -1 : 1;
     if (ua->lsb != ub->lsb)
@@ -334,7 +332,19 @@ void mg_cl_rejoin(mg_membership *m, const char *why)
     m->njoiners = 0;
     m->join_started = mg_cl_now(m);
     m->next_join_send = m->join_started;
+    m->start_over_at = MG_CL_NEVER;
     if (m->io.members_changed)
         m->io.members_changed(m->io.ctx, NULL, &m->self);
     mg_cl_set_table(m, NULL);
+}
+
+void mg_cl_start_over(mg_membership *m)
+{
+    char why[200];
+    snprintf(why, sizeof why, "this cluster never held hazelcast.initial.min.cluster.size (%d) members, and a "
+             "member with a smaller address is known (a cluster that formed apart); starting over",
+             m->cfg.initial_min_size);
+    mg_cl_rejoin(m, why);
+    m->was_member = false;   /* it never served: it may found or join like a new process */
+    m->last_member_answer = MG_CL_NEVER;
 }

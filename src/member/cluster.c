@@ -279,7 +279,9 @@ static void discovery_tick(mg_cluster *c)
 {
     if (!c->multicast && !c->dns)
         return;
-    bool joining = mg_membership_state(c->ms) == MG_CL_JOINING;
+    /* A member whose cluster never reached initial.min.cluster.size keeps
+     * looking: a cluster that formed apart may exist (mg_cl_start_over). */
+    bool joining = mg_membership_state(c->ms) == MG_CL_JOINING || !c->ready;
     int64_t now = mg_clock_mono_ns() / 1000000;
     int64_t interval = (int64_t)c->m->cfg.heartbeat_interval_seconds * 1000;
     if (c->multicast)
@@ -314,6 +316,7 @@ mg_cluster *mg_cluster_new(mg_member *m)
     mc.heartbeat_interval_ms = (int64_t)m->cfg.heartbeat_interval_seconds * 1000;
     mc.max_no_heartbeat_ms = (int64_t)m->cfg.max_no_heartbeat_seconds * 1000;
     mc.config_hash = mg_config_shared_hash(&m->cfg);
+    mc.initial_min_size = m->cfg.initial_min_cluster_size;
     mc.nseeds = expand_seeds(m, c->seeds, MG_CL_MAX_SEEDS);
     mc.seeds = c->seeds;
     /* Without another address to ask, this member is the cluster: at once.

@@ -23,6 +23,12 @@
 #      `ip netns exec` gives its namespace, /etc/netns/<ns>/hosts, created
 #      and removed by this script). It must join: 4 members seen through
 #      every member, and it must log the lookup; the keys read back again.
+#   4. members 1-3 start again with kubernetes discovery and
+#      hazelcast.initial.min.cluster.size 3 while each one's name resolves to
+#      its own address only: each founds a cluster of one and serves no
+#      client.  Then the records list all three: members 2 and 3 start over
+#      and join member 1 (the smallest address), and a client sees 3 members
+#      through each.
 # One PASS/FAIL line per check; exit 0 when all pass, 1 when one fails (the
 # tails of the member logs are printed), 2 on a usage or set-up error.
 #
@@ -103,7 +109,7 @@ cleanup() {
     for n in "${made_ns[@]}"; do
         ip netns del "$n" 2>/dev/null || say "warning: could not delete namespace $n"
     done
-    rm -rf "/etc/netns/${ns[3]}"
+    for n in "${ns[@]}"; do rm -rf "/etc/netns/$n"; done
     [ "$made_etc_netns" = 1 ] && rmdir /etc/netns 2>/dev/null
     if [ "${KEEP_DIR:-}" = 1 ] || [ "$rc" != 0 ]; then
         say "configs and logs kept in $dir"
@@ -245,6 +251,46 @@ grep -q "kubernetes discovery: $service has 4 addresses" "$dir/member4.log" &&
     pass "member 4 logs the lookup: $service has 4 addresses" ||
     fail "member 4 does not log '$service has 4 addresses'"
 read_back "after the DNS join"
+
+# 4. clusters that formed apart become one: members 1-3 start again with
+# kubernetes DNS and initial.min.cluster.size 3, while each one's name
+# resolves to its own address only (DNS not caught up); each founds a
+# cluster of one, which refuses clients.  Then the records list all three.
+{
+    for pid in "${pids[@]}"; do kill -KILL "$pid"; done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+} 2>/dev/null
+pids=()
+for i in 0 1 2; do
+    mkdir -p "/etc/netns/${ns[$i]}"
+    echo "${addrs[$i]} $service" >"/etc/netns/${ns[$i]}/hosts"
+    write_config "$i" "kubernetes:" "  enabled: true" "  service-dns: $service" "  service-port: $port"
+    printf '    hazelcast.initial.min.cluster.size: "3"\n' >>"$dir/member$((i + 1)).yaml"
+    start_member "$i"
+done
+founded() { [ "$(grep -l "starting the cluster, as its master" "$dir"/member[123].log | wc -l)" = 3 ]; }
+if wait_until 20 founded; then
+    pass "with DNS behind, members 1-3 each founded a cluster of one"
+else
+    abort "members 1-3 did not each found a cluster while DNS listed only themselves"
+fi
+sees_members "${addrs[0]}" 1 && fail "a client was served by a cluster below initial.min.cluster.size" ||
+    pass "no client is served below initial.min.cluster.size"
+t5=$(date +%s.%N)
+for i in 0 1 2; do
+    # in place: `ip netns exec` bind-mounted this very file over /etc/hosts
+    for a in "${addrs[@]:0:3}"; do echo "$a $service"; done >"/etc/netns/${ns[$i]}/hosts"
+done
+if wait_until 60 all_see 3 0 1 2; then
+    pass "once DNS listed all three, they became one cluster in $(awk -v a="$t5" -v b="$(date +%s.%N)" \
+        'BEGIN { printf "%.1f", b - a }') s: a client sees 3 members through each"
+else
+    fail "the three clusters of one did not become one within 60 s"
+fi
+over=$(grep -l "starting over" "$dir"/member[123].log | wc -l)
+[ "$over" = 2 ] && ! grep -q "starting over" "$dir/member1.log" &&
+    pass "members 2 and 3 started over; member 1 (the smallest address) stayed" ||
+    fail "$over members started over (want members 2 and 3)"
 
 say "done in $(elapsed) s"
 [ "$failed" = 0 ]

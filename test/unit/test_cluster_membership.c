@@ -139,6 +139,52 @@ static void test_discovered_seeds_form_one_cluster(void **state)
     }
 }
 
+/* hazelcast.initial.min.cluster.size 3: three processes that found no
+ * one during the join (discovery too slow) each found a cluster of one,
+ * which never serves.  Once they learn each other's addresses, the two
+ * whose clusters hold no smallest address start over and join the third:
+ * one cluster of three.  A cluster that reached the size never starts
+ * over, whatever it learns. */
+static void test_clusters_that_formed_apart_become_one(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sim s;
+        sim_init(&s, 4, seed);
+        s.base.nseeds = 0;
+        s.base.initial_min_size = 3;
+        for (int i = 0; i < 3; i++)
+            sim_start(&s, i);
+        sim_run(&s, 5000);
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(mg_membership_state(s.nodes[i].m), MG_CL_MEMBER);
+            assert_int_equal(sim_list(&s, i)->count, 1);   /* three clusters of one */
+        }
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                mg_membership_add_seed(s.nodes[i].m, &s.nodes[j].addr);
+        sim_run(&s, 30000);
+        for (int i = 0; i < 3; i++)
+            if (mg_membership_state(s.nodes[i].m) != MG_CL_MEMBER || sim_list(&s, i)->count != 3)
+                fail_msg("seed %llu: node %d is not in a 3-member list after 30 s", (unsigned long long)seed, i);
+        assert_int_equal(master_node(&s), 0);   /* the smallest address stayed */
+        assert_true(sim_logged(&s.nodes[1], "starting over"));
+        assert_false(sim_logged(&s.nodes[0], "starting over"));
+        assert_no_violation(&s);
+
+        /* Reached the size: a newcomer's smaller address changes nothing. */
+        mg_cl_addr smaller;
+        mg_cl_addr_set(&smaller, "10.0.0.0", 5701);
+        for (int i = 0; i < 3; i++)
+            mg_membership_add_seed(s.nodes[i].m, &smaller);
+        sim_run(&s, 20000);
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(sim_list(&s, i)->count, 3);
+        assert_false(sim_logged(&s.nodes[0], "starting over"));
+        sim_free(&s);
+    }
+}
+
 /* Members started one after another join the running cluster in order. */
 static void test_members_join_one_by_one(void **state)
 {
@@ -740,6 +786,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_three_members_form_one_cluster),
         cmocka_unit_test(test_discovered_seeds_form_one_cluster),
+        cmocka_unit_test(test_clusters_that_formed_apart_become_one),
         cmocka_unit_test(test_members_join_one_by_one),
         cmocka_unit_test(test_master_killed_next_oldest_takes_over),
         cmocka_unit_test(test_member_killed_is_removed),
