@@ -452,7 +452,9 @@ int mg_membership_receive(mg_membership *m, const uint8_t *frame, size_t len)
 /* A cluster that never held initial_min_size members, while a seed
  * outside it has a smaller address than any of its members: another
  * cluster of the name formed apart, and the one holding the smallest
- * address is the one that stays (it never starts over). */
+ * address is the one that stays (it never starts over).  A seed that
+ * refused a connection is not running: it will join this cluster when it
+ * starts, so it is no reason to start over. */
 static bool start_over_due(const mg_membership *m, int64_t now)
 {
     if (m->cfg.initial_min_size < 2 || m->reached_min || m->start_over_at == MG_CL_NEVER || now < m->start_over_at)
@@ -462,7 +464,8 @@ static bool start_over_due(const mg_membership *m, int64_t now)
         if (mg_cl_addr_cmp(&m->list.members[i].addr, least) < 0)
             least = &m->list.members[i].addr;
     for (int i = 0; i < m->cfg.nseeds; i++)
-        if (mg_cl_list_find_addr(&m->list, &m->seeds[i]) < 0 && mg_cl_addr_cmp(&m->seeds[i], least) < 0)
+        if (mg_cl_list_find_addr(&m->list, &m->seeds[i]) < 0 && mg_cl_addr_cmp(&m->seeds[i], least) < 0 &&
+            !(m->unreachable & (1ULL << i)))
             return true;
     return false;
 }

@@ -185,6 +185,33 @@ static void test_clusters_that_formed_apart_become_one(void **state)
     }
 }
 
+/* With a tcp-ip member list and initial.min.cluster.size 3, two members
+ * started while the third (the smallest address) is down wait for it: a
+ * seed that refuses connections is no reason to start over.  When it
+ * starts, it joins them. */
+static void test_down_seed_is_no_reason_to_start_over(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        sim s;
+        sim_init(&s, 3, seed);
+        s.base.initial_min_size = 3;
+        sim_start(&s, 1);
+        sim_start(&s, 2);
+        sim_run(&s, 30000);
+        for (int i = 1; i < 3; i++) {
+            assert_int_equal(sim_list(&s, i)->count, 2);
+            if (sim_logged(&s.nodes[i], "starting over"))
+                fail_msg("seed %llu: node %d started over because of a seed that is down", (unsigned long long)seed, i);
+        }
+        sim_start(&s, 0);
+        assert_converged(&s, 10000);
+        assert_int_equal(sim_list(&s, 0)->count, 3);
+        assert_no_violation(&s);
+        sim_free(&s);
+    }
+}
+
 /* Members started one after another join the running cluster in order. */
 static void test_members_join_one_by_one(void **state)
 {
@@ -787,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_three_members_form_one_cluster),
         cmocka_unit_test(test_discovered_seeds_form_one_cluster),
         cmocka_unit_test(test_clusters_that_formed_apart_become_one),
+        cmocka_unit_test(test_down_seed_is_no_reason_to_start_over),
         cmocka_unit_test(test_members_join_one_by_one),
         cmocka_unit_test(test_master_killed_next_oldest_takes_over),
         cmocka_unit_test(test_member_killed_is_removed),
