@@ -303,79 +303,72 @@ static void keyed_init(mg_client *c, keyed *k, const char *map, const char *key,
     k->partition = mg_partition_of(k->key.ptr, k->key.len, c->partitions);
 }
 
-int mg_client_put(mg_client *c, const char *map, const char *key, const char *value, int64_t ttl_ms, char **old)
+enum op { OP_PUT, OP_GET, OP_REMOVE };
+static const char *const op_names[] = {"put", "get", "remove"};
+
+/* One keyed request whose answer is a nullable value: the previous value
+ * (put, remove) or the current one (get), copied to *out unless out is NULL. */
+static int keyed_op(mg_client *c, enum op op, const char *map, const char *key, const char *value, int64_t ttl_ms,
+                    char **out)
 {
-    if (old)
-        *old = NULL;
+    if (out)
+        *out = NULL;
     if (bad_args(c, map, key, value))
         return MG_CLIENT_EINVAL;
-    if (!value)
-        return fail(c, MG_CLIENT_EINVAL, "put: a NULL value");
     keyed k;
-    keyed_init(c, &k, map, key, 12 + strlen(value));
-    mg_bytes v = string_data(&k.scratch, value);
+    keyed_init(c, &k, map, key, value ? 12 + strlen(value) : 0);
     int64_t corr = c->next_corr++;
-    mg_map_put_req_encode(&c->out, corr, k.partition, &k.name, &k.key, &v, 0, ttl_ms > 0 ? ttl_ms : -1);
+    if (op == OP_PUT) {
+        mg_bytes v = string_data(&k.scratch, value);
+        mg_map_put_req_encode(&c->out, corr, k.partition, &k.name, &k.key, &v, 0, ttl_ms > 0 ? ttl_ms : -1);
+    } else if (op == OP_GET) {
+        mg_map_get_req_encode(&c->out, corr, k.partition, &k.name, &k.key, 0);
+    } else {
+        mg_map_remove_req_encode(&c->out, corr, k.partition, &k.name, &k.key, 0);
+    }
     mg_buf_free(&k.scratch);
     const uint8_t *msg;
     size_t len;
     int rc = call(c, corr, &msg, &len);
     if (rc)
         return rc;
-    mg_map_put_resp r;
-    if (mg_map_put_resp_decode(msg, len, &r) != 0)
-        return fail(c, MG_CLIENT_EIO, "put: an answer that does not decode");
-    if (!old)
-        return MG_CLIENT_OK;
-    return data_string(c, &r.response, old);
+    mg_bytes answer = {0};
+    int bad;
+    if (op == OP_PUT) {
+        mg_map_put_resp r;
+        bad = mg_map_put_resp_decode(msg, len, &r);
+        answer = r.response;
+    } else if (op == OP_GET) {
+        mg_map_get_resp r;
+        bad = mg_map_get_resp_decode(msg, len, &r);
+        answer = r.response;
+    } else {
+        mg_map_remove_resp r;
+        bad = mg_map_remove_resp_decode(msg, len, &r);
+        answer = r.response;
+    }
+    if (bad)
+        return fail(c, MG_CLIENT_EIO, "%s: an answer that does not decode", op_names[op]);
+    return out ? data_string(c, &answer, out) : MG_CLIENT_OK;
+}
+
+int mg_client_put(mg_client *c, const char *map, const char *key, const char *value, int64_t ttl_ms, char **old)
+{
+    if (c && !value)
+        return fail(c, MG_CLIENT_EINVAL, "put: a NULL value");
+    return keyed_op(c, OP_PUT, map, key, value, ttl_ms, old);
 }
 
 int mg_client_get(mg_client *c, const char *map, const char *key, char **value)
 {
-    if (value)
-        *value = NULL;
-    if (bad_args(c, map, key, NULL))
-        return MG_CLIENT_EINVAL;
-    if (!value)
+    if (c && !value)
         return fail(c, MG_CLIENT_EINVAL, "get: no place for the value");
-    keyed k;
-    keyed_init(c, &k, map, key, 0);
-    int64_t corr = c->next_corr++;
-    mg_map_get_req_encode(&c->out, corr, k.partition, &k.name, &k.key, 0);
-    mg_buf_free(&k.scratch);
-    const uint8_t *msg;
-    size_t len;
-    int rc = call(c, corr, &msg, &len);
-    if (rc)
-        return rc;
-    mg_map_get_resp r;
-    if (mg_map_get_resp_decode(msg, len, &r) != 0)
-        return fail(c, MG_CLIENT_EIO, "get: an answer that does not decode");
-    return data_string(c, &r.response, value);
+    return keyed_op(c, OP_GET, map, key, NULL, 0, value);
 }
 
 int mg_client_remove(mg_client *c, const char *map, const char *key, char **old)
 {
-    if (old)
-        *old = NULL;
-    if (bad_args(c, map, key, NULL))
-        return MG_CLIENT_EINVAL;
-    keyed k;
-    keyed_init(c, &k, map, key, 0);
-    int64_t corr = c->next_corr++;
-    mg_map_remove_req_encode(&c->out, corr, k.partition, &k.name, &k.key, 0);
-    mg_buf_free(&k.scratch);
-    const uint8_t *msg;
-    size_t len;
-    int rc = call(c, corr, &msg, &len);
-    if (rc)
-        return rc;
-    mg_map_remove_resp r;
-    if (mg_map_remove_resp_decode(msg, len, &r) != 0)
-        return fail(c, MG_CLIENT_EIO, "remove: an answer that does not decode");
-    if (!old)
-        return MG_CLIENT_OK;
-    return data_string(c, &r.response, old);
+    return keyed_op(c, OP_REMOVE, map, key, NULL, 0, old);
 }
 
 int mg_client_size(mg_client *c, const char *map, int32_t *size)

@@ -57,17 +57,10 @@ mport=$((40000 + RANDOM % 20000))
 service=memgrid-hz.disc.svc.test
 t0=$(date +%s.%N)
 
-say() { echo "discovery.sh: $*"; }
-elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-skip() {
-    if [ "${SPLIT_REQUIRE:-}" = 1 ]; then
-        say "FAIL: cannot run (SPLIT_REQUIRE=1): $*"
-        exit 1
-    fi
-    say "SKIP: $*"
-    say "SKIP: the discovery test did NOT run (set SPLIT_REQUIRE=1 to make this a failure)"
-    exit 0
-}
+NETNS_TEST=discovery.sh
+NETNS_WHAT="the discovery test"
+# shellcheck source=lib.sh
+. "$root/test/netns/lib.sh"
 
 for f in "$bin" "$bench"; do
     if [ ! -x "$f" ]; then
@@ -121,44 +114,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
-pass() { say "PASS: $*"; }
-fail() { say "FAIL: $*"; failed=1; }
-abort() { fail "$*"; say "stopping after $(elapsed) s: later checks depend on this one"; exit 1; }
-wait_until() { # SECONDS CMD...: CMD every 0.2 s until it succeeds; 1 at the deadline
-    local limit=$1; shift
-    local end=$(($(date +%s%N) + limit * 1000000000))
-    while :; do
-        "$@" && return 0
-        [ "$(date +%s%N)" -ge "$end" ] && return 1
-        sleep 0.2
-    done
-}
-
 # ---- namespaces, bridge, veths ---------------------------------------------
-if ! err=$(ip netns add "$ns_hub" 2>&1); then
-    skip "cannot create a network namespace (needs root / CAP_NET_ADMIN): ${err:-ip netns add failed}"
-fi
-made_ns+=("$ns_hub")
-setup_net() {
-    local i
-    ip -n "$ns_hub" link set lo up || return 1
-    ip -n "$ns_hub" link add br0 type bridge mcast_snooping 0 || return 1
-    ip -n "$ns_hub" addr add 10.78.0.1/24 dev br0 || return 1
-    ip -n "$ns_hub" link set br0 up || return 1
-    for i in 0 1 2 3; do
-        ip netns add "${ns[$i]}" || return 1
-        made_ns+=("${ns[$i]}")
-        ip -n "$ns_hub" link add "v$((i + 1))" type veth peer name eth0 netns "${ns[$i]}" || return 1
-        ip -n "$ns_hub" link set "v$((i + 1))" master br0 || return 1
-        ip -n "$ns_hub" link set "v$((i + 1))" up || return 1
-        ip -n "${ns[$i]}" link set lo up || return 1
-        ip -n "${ns[$i]}" addr add "${addrs[$i]}/24" dev eth0 || return 1
-        ip -n "${ns[$i]}" link set eth0 up || return 1
-    done
-}
-setup_net || skip "namespace $ns_hub was created but the bridge/veth set-up failed (see the ip errors above)"
-bridge_ready() { ip -n "$ns_hub" -o link show br0 | grep -q 'state UP'; }
-wait_until 5 bridge_ready || abort "bridge br0 did not come up within 5 s"
+make_network 10.78.0.1/24 mcast_snooping 0
 say "namespaces ${ns_hub} m1..m4; bridge br0 10.78.0.1/24; multicast $group:$mport; logs in $dir"
 
 # ---- members ----------------------------------------------------------------
@@ -183,17 +140,6 @@ start_member() { # index
     ip netns exec "${ns[$i]}" "$bin" --config "$dir/member$((i + 1)).yaml" --host "${addrs[$i]}" \
         --port "$port" >"$dir/member$((i + 1)).log" 2>&1 &
     pids+=($!)
-}
-bench_json() { # host args...
-    local host=$1; shift
-    ip netns exec "$ns_hub" "$bench" --host "$host" --port "$port" --cluster "$cluster" \
-        --quiet --json --timeout 3 --drain 3 "$@" 2>>"$dir/bench.err"
-}
-jfield() { sed -n "s/.*\"$2\":\([0-9][0-9]*\).*/\1/p" <<<"$1" | head -n 1; }
-sees_members() { # host count
-    local out
-    out=$(bench_json "$1" --map probe --keys 100 --mix get:100 --ops 100 --warmup 0 --no-load) || return 1
-    [ "$(jfield "$out" members)" = "$2" ]
 }
 all_see() { # count members...
     local n=$1 i; shift

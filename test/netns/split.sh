@@ -67,18 +67,10 @@ port=5701
 addrs=(10.77.0.2 10.77.0.3 10.77.0.4)
 t0=$(date +%s.%N)
 
-say() { echo "split.sh: $*"; }
-elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-
-skip() {
-    if [ "${SPLIT_REQUIRE:-}" = 1 ]; then
-        say "FAIL: cannot run (SPLIT_REQUIRE=1): $*"
-        exit 1
-    fi
-    say "SKIP: $*"
-    say "SKIP: the network-split test did NOT run (set SPLIT_REQUIRE=1 to make this a failure)"
-    exit 0
-}
+NETNS_TEST=split.sh
+NETNS_WHAT="the network-split test"
+# shellcheck source=lib.sh
+. "$root/test/netns/lib.sh"
 
 # ---- prerequisites ---------------------------------------------------------
 for f in "$bin" "$bench"; do
@@ -152,51 +144,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
-pass() { say "PASS: $*"; }
-fail() { say "FAIL: $*"; failed=1; }
-# A failed check the later steps cannot do without.
-abort() { fail "$*"; say "stopping after $(elapsed) s: later checks depend on this one"; exit 1; }
-
-# wait_until SECONDS CMD...: run CMD every 0.2 s until it succeeds; 1 at the deadline.
-wait_until() {
-    local limit=$1; shift
-    local end=$(($(date +%s%N) + limit * 1000000000))
-    while :; do
-        "$@" && return 0
-        [ "$(date +%s%N)" -ge "$end" ] && return 1
-        sleep 0.2
-    done
-}
-
 # ---- namespaces, bridge, veths ---------------------------------------------
-if ! err=$(ip netns add "$ns_hub" 2>&1); then
-    skip "cannot create a network namespace (needs root / CAP_NET_ADMIN): ${err:-ip netns add failed}"
-fi
-made_ns+=("$ns_hub")
-setup_net() {
-    local i
-    ip -n "$ns_hub" link set lo up || return 1
-    ip -n "$ns_hub" link add br0 type bridge || return 1
-    ip -n "$ns_hub" addr add 10.77.0.1/24 dev br0 || return 1
-    ip -n "$ns_hub" link set br0 up || return 1
-    for i in 0 1 2; do
-        ip netns add "${ns[$i]}" || return 1
-        made_ns+=("${ns[$i]}")
-        # Both ends are created inside namespaces: the root namespace is untouched.
-        ip -n "$ns_hub" link add "v$((i + 1))" type veth peer name eth0 netns "${ns[$i]}" || return 1
-        ip -n "$ns_hub" link set "v$((i + 1))" master br0 || return 1
-        ip -n "$ns_hub" link set "v$((i + 1))" up || return 1
-        ip -n "${ns[$i]}" link set lo up || return 1
-        ip -n "${ns[$i]}" addr add "${addrs[$i]}/24" dev eth0 || return 1
-        ip -n "${ns[$i]}" link set eth0 up || return 1
-    done
-}
-if ! setup_net; then
-    skip "namespace $ns_hub was created but the bridge/veth set-up failed (see the ip errors above)"
-fi
-# The bridge ports must forward before the members look for each other.
-bridge_ready() { ip -n "$ns_hub" -o link show br0 | grep -q 'state UP'; }
-wait_until 5 bridge_ready || abort "bridge br0 did not come up within 5 s"
+make_network 10.77.0.1/24
 say "namespaces ${ns_hub} ${ns[*]}; bridge br0 10.77.0.1/24; members ${addrs[*]}; logs in $dir"
 
 # ---- members ----------------------------------------------------------------
@@ -252,27 +201,6 @@ since() { tail -n "+$(($2 + 1))" "$dir/member$1.log"; }
 lines() { wc -l <"$dir/member$1.log"; }
 
 # ---- clients, all from the hub namespace ------------------------------------
-# bench_json HOST ARGS...: one memgrid-bench run, its JSON on stdout
-bench_json() {
-    local host=$1; shift
-    ip netns exec "$ns_hub" "$bench" --host "$host" --port "$port" --cluster "$cluster" \
-        --quiet --json --timeout 3 --drain 3 "$@" 2>>"$dir/bench.err"
-}
-# jfield JSON NAME: a number field of memgrid-bench's JSON (first occurrence)
-jfield() { sed -n "s/.*\"$2\":\([0-9][0-9]*\).*/\1/p" <<<"$1" | head -n 1; }
-jstr() { sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" <<<"$1" | head -n 1; }
-
-members_seen() { # host: member count a fresh client sees through it, or -1
-    local out
-    out=$(bench_json "$1" --map probe --keys 100 --mix get:100 --ops 100 --warmup 0 --no-load) || true
-    local n
-    n=$(jfield "$out" members)
-    echo "${n:--1}"
-}
-sees_members() { # host count
-    [ "$(members_seen "$1")" = "$2" ]
-}
-
 cat >"$dir/reader.py" <<'PY'
 """Reads every key "key:0".."key:N-1" of a map (as memgrid-bench writes them)
 exactly once, Map.Get over one unisocket connection to the given member, so
