@@ -62,13 +62,7 @@ NETNS_WHAT="the discovery test"
 # shellcheck source=lib.sh
 . "$root/test/netns/lib.sh"
 
-for f in "$bin" "$bench"; do
-    if [ ! -x "$f" ]; then
-        say "error: $f not found or not executable (run make, or set MEMGRID_BIN / MEMGRID_BENCH)" >&2
-        exit 2
-    fi
-done
-command -v ip >/dev/null || skip "iproute2 'ip' command not found"
+require_tools
 
 ns_hub="memgrid-disc-$$-hub"
 ns=("memgrid-disc-$$-m1" "memgrid-disc-$$-m2" "memgrid-disc-$$-m3" "memgrid-disc-$$-m4")

@@ -22,6 +22,19 @@ skip() {
     exit 0
 }
 
+# require_tools: the member and load generator binaries ($bin, $bench; exit
+# 2 when missing) and iproute2 (a skip when missing).
+require_tools() {
+    local f
+    for f in "$bin" "$bench"; do
+        if [ ! -x "$f" ]; then
+            say "error: $f not found or not executable (run make, or set MEMGRID_BIN / MEMGRID_BENCH)" >&2
+            exit 2
+        fi
+    done
+    command -v ip >/dev/null || skip "iproute2 'ip' command not found"
+}
+
 pass() { say "PASS: $*"; }
 fail() { say "FAIL: $*"; failed=1; }
 # A failed check the later steps cannot do without.

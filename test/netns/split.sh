@@ -73,17 +73,11 @@ NETNS_WHAT="the network-split test"
 . "$root/test/netns/lib.sh"
 
 # ---- prerequisites ---------------------------------------------------------
-for f in "$bin" "$bench"; do
-    if [ ! -x "$f" ]; then
-        say "error: $f not found or not executable (run make -j2, or set MEMGRID_BIN / MEMGRID_BENCH)" >&2
-        exit 2
-    fi
-done
+require_tools
 if ! command -v python3 >/dev/null; then
     say "error: python3 is needed for the key-by-key reader" >&2
     exit 2
 fi
-command -v ip >/dev/null || skip "iproute2 'ip' command not found"
 
 ns_hub="memgrid-split-$$-hub"
 ns=("memgrid-split-$$-m1" "memgrid-split-$$-m2" "memgrid-split-$$-m3")
