@@ -164,6 +164,7 @@ done
 # flags of bench/compare plus log lines with milliseconds in UTC, which the
 # log-based figures need.
 . "$ROOT/bench/hazelcast.sh"
+. "$ROOT/bench/ports.sh"
 JAR=$HZ_JAR
 JVM_FLAGS=(-Xmx2g "${HZ_JVM_FLAGS[@]}" -Duser.timezone=UTC '-Djava.util.logging.SimpleFormatter.format=%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n')
 if [[ " ${TARGETS[*]} " == *" hazelcast "* ]]; then
@@ -267,31 +268,6 @@ jv() { [[ "${1:-}" =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] && echo "$1" ||
 # Mean serialized size of key:0 .. key:N-1 as a String Data (12 + chars).
 key_bytes() { awk -v n="$1" 'BEGIN{t=0; lo=0; hi=10; d=1; while (lo < n) { top = hi < n ? hi : n; t += (top-lo)*d; lo = hi; hi *= 10; d++ } printf "%.3f", 12 + 4 + t/n }'; }
 
-# ---- free loopback ports ---------------------------------------------------------------
-declare -A PORT_TAKEN=()
-used_ports() {
-    local _sl local_addr _rest
-    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | while read -r _sl local_addr _rest; do
-        [[ "$local_addr" == *:* ]] && [ "$_sl" != sl ] && echo $((16#${local_addr##*:}))
-    done
-}
-# pick_ports N: N ports below the ephemeral range that nothing uses now and
-# this run did not use before.
-pick_ports() {
-    local n=$1 lo hi used p out=()
-    read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
-    hi=$((lo - 1)); lo=$((hi - 12000)); [ $lo -lt 10000 ] && lo=10000
-    used=" $(used_ports | tr '\n' ' ') "
-    while [ ${#out[@]} -lt "$n" ]; do
-        p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
-        [[ "$used" == *" $p "* ]] && continue
-        [ -n "${PORT_TAKEN[$p]:-}" ] && continue
-        PORT_TAKEN[$p]=1
-        out+=("$p")
-    done
-    echo "${out[@]}"
-}
-
 # ---- clusters ----------------------------------------------------------------------------
 # A cluster CL has NSLOTS addresses; every member's tcp-ip member-list holds all
 # of them.  Its members are memgrid or Hazelcast processes (the current
@@ -301,7 +277,7 @@ declare -A C_NAME=() C_SLOTS=() C_KIND=() PORT=() PID=() LOG=() CFG=()
 is_hz() { [ "${C_KIND[$1]}" = hazelcast ]; }
 cluster_new() {   # cluster_new CL NSLOTS BACKUPS
     local cl=$1 n=$2 backups=$3 s p ports
-    read -r -a ports <<<"$(pick_ports "$n")"
+    pick_ports "$n"; ports=("${PICKED[@]}")
     C_NAME[$cl]="mgbench-$cl-$$"
     C_SLOTS[$cl]=$n
     C_KIND[$cl]=$TGT

@@ -19,6 +19,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bench_bin=${MEMGRID_BENCH_BIN:-build/memgrid-bench}
 . bench/hazelcast.sh
+. bench/ports.sh
 jar=$HZ_JAR
 
 tmp=$(mktemp -d)
@@ -47,14 +48,7 @@ verdict() {
 command -v java >/dev/null || verdict skip "no java"
 [ -f "$jar" ] || verdict skip "no Hazelcast jar at $jar"
 
-# Two free ports below the ephemeral range (bound and released by python,
-# as the other tests do not need them).
-read -r p0 p1 < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])
-for x in s: x.close()')
+pick_ports 2; p0=${PICKED[0]} p1=${PICKED[1]}
 cluster="smoke-join-$$"
 for i in 0 1; do
     hz_yaml "$cluster" "$([ $i = 0 ] && echo "$p0" || echo "$p1")" "$p0 $p1" >"$tmp/m$i.yaml"

@@ -8,12 +8,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 failed=()
+failed_logs=()
 passed=()
+logs=$(mktemp -d "${TMPDIR:-/tmp}/memgrid-integration.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
 
+# Each suite's output goes to the terminal and to a log; the summary at the
+# end repeats the failure lines of the suites that failed, so that the last
+# lines of a long run say why.
 run() {
-    local name=$1; shift
+    local name=$1 log="$logs/$((${#failed[@]} + ${#passed[@]})).log"; shift
     echo "=== integration: $name"
-    if "$@"; then passed+=("$name"); else failed+=("$name"); fi
+    # (tee runs in a process substitution, so that a process a suite leaves
+    # behind cannot hold the run open; it gets 5 s to finish the log)
+    local rc=0 tee_pid _
+    "$@" > >(tee "$log") 2>&1 || rc=$?
+    tee_pid=$!
+    for _ in $(seq 1 50); do kill -0 "$tee_pid" 2>/dev/null || break; sleep 0.1; done   # the log is whole
+    if [ $rc = 0 ]; then passed+=("$name"); else failed+=("$name"); failed_logs+=("$log"); fi
 }
 
 export MEMGRID_TARGET=memgrid
@@ -46,5 +58,9 @@ run "discovery in namespaces (multicast over a bridge, kubernetes DNS)" env MEMG
     MEMGRID_BENCH="$root/build/memgrid-bench" test/netns/discovery.sh
 
 echo "integration suites: ${#passed[@]} passed, ${#failed[@]} failed"
-for f in "${failed[@]}"; do echo "  FAILED: $f"; done
+for i in "${!failed[@]}"; do
+    echo "  FAILED: ${failed[$i]}"
+    grep -E 'FAIL|panic|ERROR|[Ee]rror:|not found|timed out' "${failed_logs[$i]}" | grep -v -- '--- PASS' |
+        tail -n 15 | cut -c1-300 | sed 's/^/    /'
+done
 [ ${#failed[@]} -eq 0 ]

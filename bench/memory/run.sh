@@ -32,6 +32,7 @@ while [ $# -gt 0 ]; do
 done
 PAYLOAD=140
 . bench/hazelcast.sh
+. bench/ports.sh
 JAR=$HZ_JAR
 export PATH="/usr/local/go/bin:$PATH"
 
@@ -45,9 +46,6 @@ trap cleanup EXIT
 
 (cd bench/memory && go build -o "$work/loader" ./loader)
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 wait_port() {
     for _ in $(seq 1 1200); do
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
@@ -97,7 +95,7 @@ want() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 echo "entries: $N (key 28 B + value 112 B = $PAYLOAD B of payload each, Go client serialized form)"
 
 if want memgrid; then
-    port=$(free_port)
+    pick_ports 1; port=${PICKED[0]}
     cat >"$work/memgrid.yaml" <<EOF
 hazelcast:
   cluster-name: bench
@@ -115,7 +113,7 @@ EOF
 fi
 
 if want redis; then
-    port=$(free_port)
+    pick_ports 1; port=${PICKED[0]}
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --protected-mode no \
         --daemonize no >"$work/redis.log" 2>&1 &
     pid=$!
@@ -130,7 +128,7 @@ if want redis; then
 fi
 
 if want memcached; then
-    port=$(free_port)
+    pick_ports 1; port=${PICKED[0]}
     # memcached refuses to run as root without -u
     user=()
     [ "$(id -u)" = 0 ] && user=(-u root)
@@ -162,7 +160,7 @@ if want hazelcast; then
         echo "run.sh: no Hazelcast jar at $JAR (set HAZELCAST_JAR or run test/go/run.sh once)" >&2
         exit 1
     fi
-    port=$(free_port)
+    pick_ports 1; port=${PICKED[0]}
     hz_yaml bench "$port" "$port" >"$work/hazelcast.yaml"
     heap=$((N / 1000000 * 6 / 10 + 3))   # GiB: ~270 B/entry plus room to load
     java -Xms1g "-Xmx${heap}g" "${HZ_JVM_FLAGS[@]}" "-Dhazelcast.config=$work/hazelcast.yaml" \

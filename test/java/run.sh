@@ -19,6 +19,8 @@ bin=${MEMGRID_BIN:-$root/build/memgrid}
 golden=$here/hazelcast-5.7.golden
 # shellcheck source=../../bench/hazelcast.sh
 . "$root/bench/hazelcast.sh"
+# shellcheck source=../../bench/ports.sh
+. "$root/bench/ports.sh"
 update=0
 case "${1:-}" in
 --update) update=1 ;;
@@ -55,15 +57,6 @@ fi
 mkdir -p "$tmp/classes"
 javac -d "$tmp/classes" -cp "$HZ_JAR" "$here/MapTranscript.java" || { say "FAIL: javac"; exit 1; }
 
-# free_ports N: ports the kernel hands out now (bound and released at once)
-free_ports() {
-    python3 -c "
-import socket, sys
-ss = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(('127.0.0.1', 0))
-print(' '.join(str(s.getsockname()[1]) for s in ss))" "$1"
-}
-
 # transcript NAME CLUSTER ADDR...: runs the program (at most 120 s); its
 # output in $tmp/NAME.txt, 0 when it ended well
 transcript() {
@@ -85,7 +78,7 @@ compare() {
 
 cluster="java-$$"
 if [ "$update" = 1 ]; then
-    read -r port < <(free_ports 1)
+    pick_ports 1; port=${PICKED[0]}
     hz_yaml "$cluster" "$port" "$port" >"$tmp/hz.yaml"
     java -Xmx512m "${HZ_JVM_FLAGS[@]}" -Dhazelcast.config="$tmp/hz.yaml" -cp "$HZ_JAR" \
         com.hazelcast.core.server.HazelcastMemberStarter >"$tmp/hz.log" 2>&1 &
@@ -111,7 +104,7 @@ else
 fi
 
 # three members, backup-count 1
-read -r -a ports < <(free_ports 3)
+pick_ports 3; ports=("${PICKED[@]}")
 addrs=()
 for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
 for i in 0 1 2; do

@@ -19,7 +19,6 @@ package harness
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -288,15 +287,6 @@ func (m *Member) Alive() bool {
 	default:
 		return true
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func startMember(target Target, opts Options) (*Member, error) {
