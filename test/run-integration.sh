@@ -21,9 +21,11 @@ run() {
     echo "=== integration: $name"
     # (tee runs in a process substitution, so that a process a suite leaves
     # behind cannot hold the run open; it gets 5 s to finish the log)
-    local rc=0 tee_pid _
-    "$@" > >(tee "$log") 2>&1 || rc=$?
+    local rc=0 out tee_pid _
+    exec {out}> >(tee "$log")
     tee_pid=$!
+    "$@" >&"$out" 2>&1 || rc=$?
+    exec {out}>&-
     for _ in $(seq 1 50); do kill -0 "$tee_pid" 2>/dev/null || break; sleep 0.1; done   # the log is whole
     if [ $rc = 0 ]; then passed+=("$name"); else failed+=("$name"); failed_logs+=("$log"); fi
 }
