@@ -48,6 +48,10 @@ endef
 $(eval $(call flavour,build,$(OPT)))
 $(eval $(call flavour,build-san,-O1 -g $(SAN)))
 
+# memgrid-bench's Redis / memcached protocol code is tested as a unit too.
+build/test/unit/test_kvproto: build/bench/loadgen/kvproto.o
+build-san/test/unit/test_kvproto: build-san/bench/loadgen/kvproto.o
+
 UNIT_BINS     := $(patsubst test/unit/%.c,build/test/unit/%,$(UNIT_SRCS))
 UNIT_BINS_SAN := $(patsubst test/unit/%.c,build-san/test/unit/%,$(UNIT_SRCS))
 

@@ -6,6 +6,7 @@
 #   fuzz_frame   client-protocol frames and every generated request decoder
 #   fuzz_config  the hazelcast.yaml loader
 #   fuzz_member_proto  memgrid's member-to-member messages and multicast announcements
+#   fuzz_kvproto memgrid-bench's scanner of Redis and memcached answers
 #
 # Committed seeds (fuzz/corpus/<target>/, test/config/*.yaml) are only read;
 # inputs the fuzzer discovers go to fuzz/corpus-tmp/<target>/ (ignored by git)
@@ -59,7 +60,9 @@ mkdir -p "$OUT"
 build frame "src/util src/proto" ""
 build config "src/util src/config" "-lyaml"
 build member_proto "src/util src/cluster" ""
+build kvproto "src/util bench/loadgen/kvproto.c" ""
 run frame fuzz/corpus/frame
 run config test/config
 run member_proto
+run kvproto
 echo "fuzz: all targets ran clean"

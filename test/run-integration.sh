@@ -42,6 +42,8 @@ run "wire protocol (sanitizer build, 2 workers)" env MEMGRID_BIN="$root/build-sa
     ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=32 test/protocol/run.sh
 run "load generator smoke (memgrid-bench, 2 s)" env MEMGRID_BIN="$root/build/memgrid" \
     MEMGRID_BENCH_BIN="$root/build/memgrid-bench" bench/smoke.sh
+run "load generator against Redis and memcached in their own protocols (memgrid-bench --protocol)" \
+    env MEMGRID_BENCH_BIN="$root/build/memgrid-bench" bench/smoke-peers.sh
 run "load generator and a Hazelcast 5.7 member joining mid-run (memgrid-bench retries it)" \
     env MEMGRID_BENCH_BIN="$root/build/memgrid-bench" bench/smoke-join.sh
 if [ -x test/node/run.sh ]; then

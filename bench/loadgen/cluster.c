@@ -23,7 +23,10 @@ static const char MAP_SERVICE[] = "hz:impl:mapService";
 static void conn_ready(bconn *c);
 static void conn_msg(bconn *c, const uint8_t *msg, size_t len, int64_t now);
 static void conn_closed(bconn *c, const char *why);
-static const bconn_cbs conn_cbs = { conn_ready, conn_msg, conn_closed };
+static void conn_kv_answer(bconn *c, int64_t corr, const bkv_answer *a, int64_t now);
+static const bconn_cbs conn_cbs = { conn_ready, conn_msg, conn_kv_answer, conn_closed };
+
+static bool peer_protocol(const bcluster *cl) { return cl->auth.proto != BPROTO_HAZELCAST; }
 
 static bool smart(const bcluster *cl) { return cl->auth.smart; }
 
@@ -221,9 +224,21 @@ static void conn_msg(bconn *c, const uint8_t *msg, size_t len, int64_t now)
         cl->cbs->on_response(cl, c, msg, len, now);
 }
 
+static void conn_kv_answer(bconn *c, int64_t corr, const bkv_answer *a, int64_t now)
+{
+    bcluster *cl = c->owner;
+    cl->cbs->on_kv_response(cl, c, corr, a, now);
+}
+
 static void conn_ready(bconn *c)
 {
     bcluster *cl = c->owner;
+    if (peer_protocol(cl)) {
+        memcpy(cl->server_version, c->server_version, sizeof cl->server_version);
+        cl->members[c->member].nready++;
+        check_ready(cl);
+        return;
+    }
     if (c != cl->seed) {
         if (c->partition_count != cl->partition_count) {
             fail(cl, "members disagree on the partition count");
@@ -344,11 +359,28 @@ int bcluster_start(bcluster *cl, uv_loop_t *loop, const char *host, int port,
     uv_timer_init(loop, &cl->retry);
     cl->retry.data = cl;
     cl->retry_open = true;
-    cl->seed = open_conn(cl, host, port);
+    if (peer_protocol(cl)) {
+        /* One server, known up front: nothing to learn before the data
+         * requests but the connections themselves. */
+        bmember *mb = &cl->members[0];
+        snprintf(mb->host, sizeof mb->host, "%s", host);
+        mb->port = port;
+        cl->nmembers = 1;
+        cl->auth.smart = true;
+        cl->partition_count = 1;
+        cl->owner_of = mg_xcalloc(1, sizeof *cl->owner_of);
+        cl->have_members = cl->have_partitions = cl->proxy_done = cl->listener_done = true;
+        fill_member(cl, 0);
+        cl->seed = mb->nconns ? mb->conns[0] : NULL;
+    } else {
+        cl->seed = open_conn(cl, host, port);
+    }
     if (!cl->seed) {
         uv_close((uv_handle_t *)&cl->grace, NULL);
         uv_close((uv_handle_t *)&cl->retry, NULL);
         cl->grace_open = cl->retry_open = false;
+        free(cl->owner_of);
+        cl->owner_of = NULL;
         return UV_EINVAL;
     }
     return 0;

@@ -21,6 +21,10 @@
  * fresh Hazelcast member assigns partitions only when first asked; the
  * client asks with TriggerPartitionAssignment and does not wait forever).
  *
+ * With a peer's protocol (Redis, memcached) the "cluster" is the one server
+ * at host:port: conns_per_member connections to it, ready once all are
+ * connected, every request on the least loaded one.
+ *
  * Owner: the driver thread whose loop it runs on.
  */
 #ifndef BENCH_CLUSTER_H
@@ -40,6 +44,8 @@ typedef struct bcluster_cbs {
     void (*on_ready)(bcluster *cl);
     /* An answer to a data request (correlation id without BCONN_CTRL). */
     void (*on_response)(bcluster *cl, bconn *c, const uint8_t *msg, size_t len, int64_t now);
+    /* A peer protocol's answer to the data request with id corr. */
+    void (*on_kv_response)(bcluster *cl, bconn *c, int64_t corr, const bkv_answer *a, int64_t now);
     /* A connection failed or closed while not asked to: the run is broken. */
     void (*on_failed)(bcluster *cl, const char *why);
     /* Every connection closed after bcluster_close. */

@@ -57,6 +57,8 @@ void bconn_release(bconn *c)
     mg_buf_free(&c->busy);
     free(c->in);
     c->in = NULL;
+    free(c->kv_fifo);
+    c->kv_fifo = NULL;
     binflight_free(&c->inflight);
 }
 
@@ -163,6 +165,33 @@ static void on_auth_answer(bconn *c, const uint8_t *msg, size_t len)
     c->cbs->on_ready(c);
 }
 
+/* Peer protocols: every complete answer completes the oldest request. */
+static size_t read_kv_answers(bconn *c, int64_t now)
+{
+    size_t off = 0;
+    while (c->state == BC_READY) {
+        size_t used;
+        bkv_answer a;
+        int rc = bkv_scan(c->auth->proto, c->in + off, c->in_len - off, MAX_MSG, &used, &a);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            fail(c, "not a %s answer (or a value too large)", bproto_names[c->auth->proto]);
+            break;
+        }
+        if (c->kv_len == 0) {
+            fail(c, "an answer to no request (%s)", bproto_names[c->auth->proto]);
+            break;
+        }
+        int64_t corr = c->kv_fifo[c->kv_head];
+        c->kv_head = (c->kv_head + 1) % c->kv_cap;
+        c->kv_len--;
+        c->cbs->on_kv_answer(c, corr, &a, now);
+        off += used;
+    }
+    return off;
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     bconn *c = s->data;
@@ -174,7 +203,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     c->in_len += (size_t)n;
     int64_t now = mg_clock_mono_ns();
     size_t off = 0;
-    while (c->state == BC_AUTH || c->state == BC_READY) {
+    if (c->auth->proto != BPROTO_HAZELCAST)
+        off = read_kv_answers(c, now);
+    while (c->auth->proto == BPROTO_HAZELCAST && (c->state == BC_AUTH || c->state == BC_READY)) {
         size_t mlen;
         int rc = mg_msg_scan(c->in + off, c->in_len - off, MAX_MSG, &mlen);
         if (rc == 0)
@@ -232,6 +263,14 @@ static void on_connect(uv_connect_t *req, int status)
         fail(c, "read failed: %s", uv_strerror(rc));
         return;
     }
+    if (c->auth->proto != BPROTO_HAZELCAST) {
+        /* Nothing to negotiate: one "partition", the server's own. */
+        c->partition_count = 1;
+        snprintf(c->server_version, sizeof c->server_version, "%s", bproto_names[c->auth->proto]);
+        c->state = BC_READY;
+        c->cbs->on_ready(c);
+        return;
+    }
     write_auth(c);
     flush(c);
 }
@@ -261,6 +300,10 @@ int bconn_open(bconn *c, uv_loop_t *loop, const char *host, int port, const bcon
     c->connect_req.data = c->write_req.data = c;
     c->open_handles = 3;
     binflight_init(&c->inflight, inflight_cap);
+    if (auth->proto != BPROTO_HAZELCAST) {
+        c->kv_cap = inflight_cap;
+        c->kv_fifo = mg_xmalloc((size_t)inflight_cap * sizeof *c->kv_fifo);
+    }
     c->state = BC_CONNECTING;
     uv_check_start(&c->flusher, on_check);
     uv_prepare_start(&c->pre_flusher, on_prepare);

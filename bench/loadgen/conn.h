@@ -12,6 +12,11 @@
  * table (inflight.h, bit 62 clear); control requests (authentication,
  * cluster-view registration, proxy creation) use BCONN_CTRL | n.
  *
+ * With a peer's protocol (kvproto.h: Redis, memcached) there is no preamble
+ * and no authentication: the connection is ready once connected.  Answers
+ * come in request order, so the ids of the requests sent wait in a FIFO
+ * (bconn_kv_sent) and each answer completes the oldest.
+ *
  * Owner: the thread whose loop the connection was opened on; everything,
  * callbacks included, runs there.
  */
@@ -23,6 +28,7 @@
 #include <uv.h>
 
 #include "inflight.h"
+#include "kvproto.h"
 #include "proto/frame.h"
 
 #define BCONN_CTRL ((int64_t)1 << 62)
@@ -36,6 +42,8 @@ typedef struct bconn_cbs {
     /* One complete message after authentication (answer or event); now is
      * when the bytes were read (ns, CLOCK_MONOTONIC). */
     void (*on_msg)(bconn *c, const uint8_t *msg, size_t len, int64_t now);
+    /* A peer protocol's answer to the request with id corr. */
+    void (*on_kv_answer)(bconn *c, int64_t corr, const bkv_answer *a, int64_t now);
     /* Fully closed (handles released): the owner may free c now.  why is
      * NULL for a close the owner asked for without a reason. */
     void (*on_closed)(bconn *c, const char *why);
@@ -45,6 +53,7 @@ typedef struct bconn_auth {
     const char *cluster;
     mg_uuid client_uuid;
     bool smart;              /* routing mode announced to 2.8+ members */
+    bproto proto;
 } bconn_auth;
 
 typedef enum bconn_state {
@@ -82,6 +91,9 @@ struct bconn {
     uint8_t *in;
     size_t in_len, in_cap;
     binflight inflight;
+    /* peer protocols: ids of the requests sent, oldest first (a ring) */
+    int64_t *kv_fifo;
+    uint32_t kv_head, kv_len, kv_cap;
 };
 
 /* Header fields every answer and event has (frame 0: flags, type,
@@ -109,6 +121,13 @@ static inline bool bmsg_peek(const uint8_t *msg, size_t len, bmsg_hdr *h)
  * started and c needs no close). */
 int bconn_open(bconn *c, uv_loop_t *loop, const char *host, int port, const bconn_auth *auth,
                const bconn_cbs *cbs, void *owner, uint32_t inflight_cap);
+/* Peer protocols: the request with id corr was appended to the output. */
+static inline void bconn_kv_sent(bconn *c, int64_t corr)
+{
+    /* The ring is as large as the in-flight table, which holds every
+     * request not yet answered: it cannot overflow. */
+    c->kv_fifo[(c->kv_head + c->kv_len++) % c->kv_cap] = corr;
+}
 /* The buffer to append requests to; the flusher sends it this loop turn. */
 static inline mg_buf *bconn_out(bconn *c) { return &c->out; }
 /* Closes (idempotent); on_closed follows. */

@@ -68,6 +68,13 @@ static bool issue(bdriver *d, int64_t t0)
         d->st.overload++;
         return false;
     }
+    if (d->auth.proto != BPROTO_HAZELCAST) {
+        mg_bytes kt = bworkload_key_text(w, key), vp = bworkload_value_payload(w);
+        bkv_encode(d->auth.proto, op, kt.ptr, kt.len, vp.ptr, vp.len, bconn_out(c));
+        bconn_kv_sent(c, corr);
+        d->inflight++;
+        return true;
+    }
     mg_bytes name = { (const uint8_t *)d->run->o->map, strlen(d->run->o->map) };
     mg_bytes k = bworkload_key(w, key);
     mg_bytes v = { w->value, w->value_len };
@@ -292,25 +299,57 @@ static bool check_answer(bdriver *d, const breq *r, const uint8_t *msg, size_t l
     return true;
 }
 
-static void on_response(bcluster *cl, bconn *c, const uint8_t *msg, size_t len, int64_t now)
+/* A peer protocol's answer (kvproto.h), checked as check_answer does. */
+static bool check_kv_answer(bdriver *d, const breq *r, const bkv_answer *a)
 {
-    bdriver *d = cl->owner;
-    breq r;
-    bmsg_hdr h;
-    if (!bmsg_peek(msg, len, &h) || !binflight_take(&c->inflight, h.corr, &r)) {
-        d->st.unexpected++;
-        return;
+    if (a->kind == BKV_ERROR) {
+        char text[160];
+        snprintf(text, sizeof text, "%.*s", (int)(a->len < 150 ? a->len : 150), (const char *)a->val);
+        note_error(d, "%s", text);
+        return false;
     }
+    /* Redis answers put (SET ... GET) and remove (GETDEL) with the old
+     * value, as Hazelcast does; memcached answers remove with HD / NF. */
+    bool redis = d->auth.proto == BPROTO_REDIS;
+    bool wants_value = r->op == BOP_GET || (redis && (r->op == BOP_PUT || r->op == BOP_REMOVE));
+    if (!wants_value) {
+        if (a->kind == BKV_VALUE) {
+            note_error(d, "%s answered with a value", bop_names[r->op]);
+            return false;
+        }
+        if (a->kind == BKV_NIL && r->op == BOP_REMOVE)
+            d->st.misses++;
+        else if (a->kind == BKV_NIL) {
+            note_error(d, "%s answered \"not found\"", bop_names[r->op]);
+            return false;
+        }
+        return true;
+    }
+    if (a->kind == BKV_NIL) {
+        if (r->op != BOP_PUT)   /* a put of a new key has no old value */
+            d->st.misses++;
+    } else if (a->kind != BKV_VALUE) {
+        note_error(d, "%s answered without a value", bop_names[r->op]);
+        return false;
+    } else if (a->len != bworkload_value_payload(d->run->w).len) {
+        note_error(d, "%s returned a value of the wrong length", bop_names[r->op]);
+        return false;
+    }
+    return true;
+}
+
+/* A request is answered: count it, and keep the window full. */
+static void complete(bdriver *d, const breq *r, bool ok, int64_t now)
+{
     d->inflight--;
     atomic_fetch_add_explicit(&d->progress_done, 1, memory_order_relaxed);
     atomic_store_explicit(&d->progress_inflight, d->inflight, memory_order_relaxed);
-    bool ok = check_answer(d, &r, msg, len);
-    if (r.phase == BP_MEASURE && d->phase == BP_MEASURE) {
-        bhist_record(&d->st.hist[r.op], now - r.t0);
-        d->st.ops[r.op]++;
+    if (r->phase == BP_MEASURE && d->phase == BP_MEASURE) {
+        bhist_record(&d->st.hist[r->op], now - r->t0);
+        d->st.ops[r->op]++;
         if (d->quota && ++d->measured >= d->quota)
             end_measure(d, now);
-    } else if (r.phase == BP_LOAD) {
+    } else if (r->phase == BP_LOAD) {
         d->st.loaded += ok;
         if (++d->load_answered == d->load_total) {
             d->st.load_ns = now - d->load_start;
@@ -323,6 +362,29 @@ static void on_response(bcluster *cl, bconn *c, const uint8_t *msg, size_t len, 
         return;
     }
     refill(d, now);
+}
+
+static void on_response(bcluster *cl, bconn *c, const uint8_t *msg, size_t len, int64_t now)
+{
+    bdriver *d = cl->owner;
+    breq r;
+    bmsg_hdr h;
+    if (!bmsg_peek(msg, len, &h) || !binflight_take(&c->inflight, h.corr, &r)) {
+        d->st.unexpected++;
+        return;
+    }
+    complete(d, &r, check_answer(d, &r, msg, len), now);
+}
+
+static void on_kv_response(bcluster *cl, bconn *c, int64_t corr, const bkv_answer *a, int64_t now)
+{
+    bdriver *d = cl->owner;
+    breq r;
+    if (!binflight_take(&c->inflight, corr, &r)) {
+        d->st.unexpected++;
+        return;
+    }
+    complete(d, &r, check_kv_answer(d, &r, a), now);
 }
 
 /* --- cluster events ---------------------------------------------------------------- */
@@ -356,8 +418,8 @@ static void on_cluster_closed(bcluster *cl)
     (void)cl;   /* the loop ends by itself once every handle is closed */
 }
 
-static const bcluster_cbs cluster_cbs = { on_cluster_ready, on_response, on_cluster_failed,
-                                          on_cluster_closed };
+static const bcluster_cbs cluster_cbs = { on_cluster_ready, on_response, on_kv_response,
+                                          on_cluster_failed, on_cluster_closed };
 
 /* --- timers and shutdown --------------------------------------------------------------- */
 
@@ -447,6 +509,7 @@ static void setup(bdriver *d)
     d->auth.cluster = o->cluster;
     d->auth.client_uuid = mg_uuid_random(&d->rng);
     d->auth.smart = o->smart;
+    d->auth.proto = o->proto;
     for (int i = 0; i < BOP_N; i++)
         bhist_init(&d->st.hist[i]);
     bhist_init(&d->st.lag);

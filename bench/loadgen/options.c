@@ -19,6 +19,7 @@ typedef enum okind {
     OK_MIX,       /* "get:90,set:10" */
     OK_DIST,      /* uniform | zipfian */
     OK_OPWEIGHT,  /* --get N etc.: one weight of the mix */
+    OK_PROTO,     /* hazelcast | redis | memcache */
 } okind;
 
 typedef struct ospec {
@@ -37,6 +38,9 @@ static const ospec specs[] = {
     { "port", OK_INT, F(port), 1, 65535, 0, "N", "its port (default 5701)" },
     { "cluster", OK_STR, F(cluster), 0, 0, 0, "NAME", "cluster name (default dev)" },
     { "map", OK_STR, F(map), 0, 0, 0, "NAME", "map name (default bench)" },
+    { "protocol", OK_PROTO, F(proto), 0, 0, 0, "P",
+      "hazelcast (default), or redis / memcache to drive Redis (RESP) or memcached (meta "
+      "protocol) at --port with the same workload" },
     { "no-smart", OK_NOFLAG, F(smart), 0, 0, 0, NULL,
       "send everything to the first member (unisocket) instead of each key's owner" },
     { "threads", OK_INT, F(threads), 1, 64, 0, "N", "event-loop threads (default 1)" },
@@ -189,6 +193,13 @@ static int apply(bopts *o, const ospec *s, const char *v, bool *mix_from_weights
         else
             return bad(s->name, v, "uniform or zipfian");
         return 0;
+    case OK_PROTO:
+        for (int p = BPROTO_HAZELCAST; p <= BPROTO_MEMCACHE; p++)
+            if (strcmp(v, bproto_names[p]) == 0) {
+                *(bproto *)field = (bproto)p;
+                return 0;
+            }
+        return bad(s->name, v, "hazelcast, redis or memcache");
     default:
         break;
     }
@@ -255,6 +266,15 @@ int bopts_parse(bopts *o, int argc, char **argv)
         }
         if (apply(o, s, v, &mix_from_weights) != 0)
             return -1;
+    }
+    if (o->proto == BPROTO_MEMCACHE && o->mix[BOP_PUT]) {
+        fprintf(stderr, "memgrid-bench: --protocol memcache has no put (no memcached command "
+                        "answers the old value); use set\n");
+        return -1;
+    }
+    if (o->proto != BPROTO_HAZELCAST && o->wait_ready) {
+        fprintf(stderr, "memgrid-bench: --wait-ready speaks the Hazelcast protocol only\n");
+        return -1;
     }
     if (o->conns < o->threads) {
         fprintf(stderr, "memgrid-bench: --connections (%d) must be at least --threads (%d)\n",

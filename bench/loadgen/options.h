@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvproto.h"
 #include "workload.h"
 
 typedef struct bopts {
@@ -16,6 +17,7 @@ typedef struct bopts {
     const char *cluster;
     const char *map;
     bool smart;              /* route each key to its owner (default) */
+    bproto proto;            /* hazelcast, or a peer's own protocol (kvproto.h) */
     /* load shape */
     int threads;             /* event-loop threads, each a client of its own */
     int conns;               /* connections per member, over all threads */

@@ -97,10 +97,14 @@ void bresult_print_text(const bresult *r, FILE *f)
     const bopts *o = r->o;
     char mix[96];
     mix_text(o, mix, sizeof mix);
-    fprintf(f, "memgrid-bench%s%s: %s:%d, server version %s, %d member(s)%s\n",
-            o->label ? " " : "", o->label ? o->label : "", o->host, o->port,
-            r->server_version[0] ? r->server_version : "?", r->members,
-            o->smart ? ", smart routing" : ", unisocket");
+    if (o->proto != BPROTO_HAZELCAST)
+        fprintf(f, "memgrid-bench%s%s: %s:%d, %s protocol\n", o->label ? " " : "",
+                o->label ? o->label : "", o->host, o->port, bproto_names[o->proto]);
+    else
+        fprintf(f, "memgrid-bench%s%s: %s:%d, server version %s, %d member(s)%s\n",
+                o->label ? " " : "", o->label ? o->label : "", o->host, o->port,
+                r->server_version[0] ? r->server_version : "?", r->members,
+                o->smart ? ", smart routing" : ", unisocket");
     fprintf(f, "workload: %s, %u keys %s, value %u B, %d thread(s) x %d connection(s)/member, ",
             mix, o->keys, o->dist == BDIST_ZIPFIAN ? "zipfian" : "uniform", o->value_size,
             o->threads, o->conns);
@@ -175,7 +179,8 @@ void bresult_print_json(const bresult *r, FILE *f)
     json_string(f, o->label ? o->label : "");
     fprintf(f, ",\"target\":{\"host\":");
     json_string(f, o->host);
-    fprintf(f, ",\"port\":%d,\"server_version\":", o->port);
+    fprintf(f, ",\"port\":%d,\"protocol\":\"%s\",\"server_version\":", o->port,
+            bproto_names[o->proto]);
     json_string(f, r->server_version);
     fprintf(f, ",\"members\":%d,\"smart\":%s}", r->members, o->smart ? "true" : "false");
     fprintf(f, ",\"config\":{\"mix\":\"%s\",\"keys\":%u,\"dist\":\"%s\",\"value_size\":%u,"

@@ -59,6 +59,19 @@ static inline mg_bytes bworkload_key(const bworkload *w, uint32_t i)
     return k;
 }
 
+/* The key's text ("key:17") and the value's payload bytes, without the
+ * Data headers: what the peers' protocols carry (kvproto.h). */
+static inline mg_bytes bworkload_key_text(const bworkload *w, uint32_t i)
+{
+    mg_bytes k = { w->key_arena + w->key_off[i] + 12, w->key_off[i + 1] - w->key_off[i] - 12 };
+    return k;
+}
+static inline mg_bytes bworkload_value_payload(const bworkload *w)
+{
+    mg_bytes v = { w->value + 12, w->value_len - 12 };
+    return v;
+}
+
 bop bworkload_next_op(const bworkload *w, uint64_t *rng);
 uint32_t bworkload_next_key(const bworkload *w, uint64_t *rng);
 
