@@ -12,6 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bench_bin=${MEMGRID_BENCH_BIN:-build/memgrid-bench}
 . bench/ports.sh
+. bench/peers.sh
 
 tmp=$(mktemp -d)
 pids=()
@@ -30,25 +31,18 @@ passed=0 failed=0
 say() { echo "smoke-peers: $*"; }
 fail() { say "FAIL: $*"; failed=$((failed + 1)); }
 
-# ping PORT ASK WANT: one request/answer over bash's /dev/tcp (at most 1 s)
-ping() {
-    local answer
-    answer=$(timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "$2" >&3 && head -c ${#3} <&3' _ "$1" "$2" "$3" 2>/dev/null)
-    [ "$answer" = "$3" ]
-}
-
-# peer NAME PROTOCOL MIX PING WANT START-COMMAND...
+# peer NAME MIX: start it, drive it, read a key back
 peer() {
-    local name=$1 proto=$2 mix=$3 ask=$4 want=$5; shift 5
+    local name=$1 mix=$2 proto
+    proto=$(peer_protocol "$name")
     pick_ports 1
-    local port=${PICKED[0]} ready=0
-    "$@" "$port" >"$tmp/$name.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 1 200); do   # 10 s
-        ping "$port" "$ask" "$want" && { ready=1; break; }
-        sleep 0.05
-    done
-    [ $ready = 1 ] || { fail "$name did not answer its ping: $(tail -2 "$tmp/$name.log")"; return; }
+    local port=${PICKED[0]}
+    if ! peer_start "$name" "$port" "$tmp/$name.log"; then
+        pids+=("$PEER_PID")
+        fail "$name did not answer its ping: $(tail -2 "$tmp/$name.log")"
+        return
+    fi
+    pids+=("$PEER_PID")
     timeout 60 "$bench_bin" --protocol "$proto" --port "$port" --keys 5000 --warmup 0.2 --duration 1 \
         --mix "$mix" --connections 2 --depth 8 --json --quiet >"$tmp/$name.json" 2>"$tmp/$name.err"
     local rc=$? f
@@ -67,9 +61,8 @@ peer() {
     local k len=
     for k in 1 2 3 4 5 6 7 8 9 10; do
         case $proto in
-        redis) len=$(redis-cli -p "$port" --no-raw STRLEN "key:$k" 2>/dev/null | tr -dc 0-9) ;;
-        memcache) len=$(timeout 1 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "mg key:$2 s\r\n" >&3 && head -1 <&3' _ "$port" "$k" |
-            sed -n 's/^HD s\([0-9]*\).*/\1/p') ;;
+        redis) len=$(peer_ask "$port" "STRLEN key:$k\r\n" | sed -n 's/^:\([0-9]*\)$/\1/p') ;;
+        memcache) len=$(peer_ask "$port" "mg key:$k s\r\n" | sed -n 's/^HD s\([0-9]*\).*/\1/p') ;;
         esac
         [ -n "$len" ] && [ "$len" != 0 ] && break
     done
@@ -82,18 +75,13 @@ peer() {
 }
 
 [ -x "$bench_bin" ] || { fail "$bench_bin is missing (make build/memgrid-bench)"; echo "0 passed, 1 failed"; exit 1; }
-if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-    peer redis redis get:60,put:10,set:20,remove:10 'PING\r\n' $'+PONG\r' \
-        redis-server --bind 127.0.0.1 --save '' --appendonly no --port
-else
-    say "SKIP: redis-server not installed (Debian: redis-server)"
-fi
-if command -v memcached >/dev/null; then
-    user=(); [ "$(id -u)" = 0 ] && user=(-u nobody)
-    peer memcached memcache get:70,set:20,remove:10 'mn\r\n' $'MN\r' \
-        memcached "${user[@]}" -l 127.0.0.1 -U 0 -t 2 -m 64 -p
-else
-    say "SKIP: memcached not installed (Debian: memcached)"
-fi
+for name in redis memcached; do
+    if peer_installed "$name"; then
+        if [ "$name" = redis ]; then peer redis get:60,put:10,set:20,remove:10
+        else peer memcached get:70,set:20,remove:10; fi
+    else
+        say "SKIP: $name not installed (Debian: $([ "$name" = redis ] && echo redis-server || echo memcached))"
+    fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
