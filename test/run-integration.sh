@@ -34,7 +34,7 @@ export MEMGRID_TARGET=memgrid
 run "cli" env MEMGRID_BIN="$root/build/memgrid" test/cli/run.sh
 if [ -x test/go/run.sh ]; then
     run "go: article, map operations, cluster, differential vs Hazelcast 5.7 (sanitizer build, 2 workers)" \
-        env MEMGRID_BIN="$root/build-san/memgrid" MEMGRID_WORKERS=2 \
+        env MEMGRID_BIN="$root/build-san/memgrid" MEMGRID_WORKERS=2 MEMGRID_BENCH_BIN="$root/build/memgrid-bench" \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         test/go/run.sh
 fi

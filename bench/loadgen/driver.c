@@ -30,12 +30,43 @@ static uint64_t ms_until(int64_t when, int64_t now)
     return when > now ? (uint64_t)((when - now + 999999) / 1000000) : 0;
 }
 
+void berr_count(berr_kind *kinds, int *n, const char *text, uint64_t count)
+{
+    char folded[sizeof kinds[0].text];
+    size_t o = 0;
+    for (size_t i = 0; text[i] && o + 1 < sizeof folded; i++) {
+        bool digit = text[i] >= '0' && text[i] <= '9';
+        if (digit && o > 0 && folded[o - 1] == '#')
+            continue;   /* a number is one '#' */
+        folded[o++] = digit ? '#' : text[i];
+    }
+    folded[o] = '\0';
+    for (int k = 0; k < *n; k++)
+        if (strcmp(kinds[k].text, folded) == 0) {
+            kinds[k].count += count;
+            return;
+        }
+    if (*n == BERR_KINDS - 1 && strcmp(folded, "(other kinds)") != 0) {
+        berr_count(kinds, n, "(other kinds)", count);
+        return;
+    }
+    if (*n == BERR_KINDS) {
+        kinds[BERR_KINDS - 1].count += count;
+        return;
+    }
+    snprintf(kinds[*n].text, sizeof kinds[*n].text, "%s", folded);
+    kinds[(*n)++].count = count;
+}
+
 static void note_error(bdriver *d, const char *fmt, const char *detail)
 {
+    char text[sizeof d->st.first_error];
+    snprintf(text, sizeof text, fmt, detail);
     d->st.errors++;
     atomic_fetch_add_explicit(&d->progress_errors, 1, memory_order_relaxed);
     if (!d->st.first_error[0])
-        snprintf(d->st.first_error, sizeof d->st.first_error, fmt, detail);
+        snprintf(d->st.first_error, sizeof d->st.first_error, "%s", text);
+    berr_count(d->st.error_kinds, &d->st.nerror_kinds, text, 1);
 }
 
 static void set_phase(bdriver *d, bphase p)

@@ -47,6 +47,18 @@ typedef enum bphase {
 
 extern const char *const bphase_names[];
 
+/* Error answers counted by their text with each number folded to '#' (partition
+ * numbers, sequence numbers), so that one kind of error is one line. */
+#define BERR_KINDS 8
+typedef struct berr_kind {
+    char text[160];
+    uint64_t count;
+} berr_kind;
+
+/* Counts one error of text into kinds[0..*n) (the last slot takes every
+ * kind beyond BERR_KINDS - 1). */
+void berr_count(berr_kind *kinds, int *n, const char *text, uint64_t count);
+
 typedef struct bstats {
     bhist hist[BOP_N];          /* latency of measured requests, ns */
     bhist lag;                  /* open loop: how late requests were written, ns */
@@ -61,6 +73,8 @@ typedef struct bstats {
     int64_t t_measure_end;
     int64_t load_ns;            /* how long this thread's load took */
     char first_error[200];
+    berr_kind error_kinds[BERR_KINDS];
+    int nerror_kinds;
 } bstats;
 
 typedef struct brun brun;

@@ -22,6 +22,8 @@ void bresult_collect(bresult *r, const brun *run)
         }
         if (s->first_error[0] && !r->first_error[0])
             snprintf(r->first_error, sizeof r->first_error, "%s", s->first_error);
+        for (int k = 0; k < s->nerror_kinds; k++)
+            berr_count(r->error_kinds, &r->nerror_kinds, s->error_kinds[k].text, s->error_kinds[k].count);
         uint64_t thread_ops = 0;
         for (int i = 0; i < BOP_N; i++) {
             r->ops[i] += s->ops[i];
@@ -124,6 +126,8 @@ void bresult_print_text(const bresult *r, FILE *f)
             (unsigned long long)r->misses);
     if (r->first_error[0])
         fprintf(f, "first error: %s\n", r->first_error);
+    for (int k = 0; k < r->nerror_kinds; k++)
+        fprintf(f, "  %8llu x %s\n", (unsigned long long)r->error_kinds[k].count, r->error_kinds[k].text);
     fprintf(f, "latency (us)%s:\n", o->rate > 0 ? ", from each request's scheduled time" : "");
     text_latency(f, "all", &r->all);
     for (int i = 0; i < BOP_N; i++)
@@ -193,6 +197,13 @@ void bresult_print_json(const bresult *r, FILE *f)
     json_string(f, r->failed ? r->fail_why : "");
     fprintf(f, ",\"first_error\":");
     json_string(f, r->first_error);
+    fprintf(f, ",\"error_kinds\":[");
+    for (int k = 0; k < r->nerror_kinds; k++) {
+        fprintf(f, "%s{\"count\":%llu,\"text\":", k ? "," : "", (unsigned long long)r->error_kinds[k].count);
+        json_string(f, r->error_kinds[k].text);
+        fputc('}', f);
+    }
+    fputc(']', f);
     fprintf(f, ",\"loaded\":%llu,\"load_s\":%.3f", (unsigned long long)r->loaded, r->load_s);
     fprintf(f, ",\"window_s\":%.3f,\"ops\":%llu,\"ops_per_s\":%.1f", r->window_s,
             (unsigned long long)r->ops_total, r->ops_per_s);

@@ -12,6 +12,8 @@ typedef struct bresult {
     bool failed;
     char fail_why[256];
     char first_error[200];
+    berr_kind error_kinds[BERR_KINDS];
+    int nerror_kinds;
     char server_version[32];
     int members;
     double window_s;             /* measurement window (mean over threads) */

@@ -162,6 +162,7 @@ void mg_cluster_install(mg_worker *w, mg_topology *t)
         }
         mg_buf_free(&early);
     }
+    mg_forward_rerun(w);   /* after everything else knows the new topology */
 }
 
 /* ---- the machine's io ------------------------------------------------------------ */

@@ -119,7 +119,11 @@ void mg_dispatch_execute(mg_worker *w, const mg_handler *h, mg_req *r)
 {
     mg_buf scratch;
     mg_buf_init(&scratch);
-    mg_conn *c = !r->conn.remote && r->conn.worker == w->idx ? mg_conn_lookup(w, r->conn.id) : NULL;
+    /* A request counted as answered elsewhere (handed over, or run again
+     * after a wait) answers through mg_handoff_deliver even on its
+     * connection's worker, which settles that count. */
+    mg_conn *c = !r->conn.remote && !r->handed_over && r->conn.worker == w->idx
+                     ? mg_conn_lookup(w, r->conn.id) : NULL;
     r->w = w;
     r->local = c;
     /* A write whose synchronous backups must acknowledge it first keeps its

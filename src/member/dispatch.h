@@ -36,6 +36,7 @@ typedef struct mg_req {
     bool suspended;          /* the handler parked the request: no answer yet */
     uint64_t repl_seq;       /* replication number of its write, 0 = none (partition/backup.h) */
     uint64_t via_table;      /* forwarded: the table version the forwarding member routed by */
+    int64_t route_deadline_ms;   /* run again after waiting for a route: until when it may wait (forward.h) */
     const struct mg_bulk_origin *bulk_origin;   /* a whole-map request run for another member (map_bulk.c) */
     bool timed_out;          /* re-run because its wait deadline passed */
     bool handed_over;        /* came from another worker's connection (counted there) */

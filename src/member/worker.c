@@ -56,6 +56,7 @@ static void on_sweep(uv_timer_t *t)
     mg_backup_tick(w);
     mg_map_bulk_tick(w);
     mg_listener_remote_tick(w);
+    mg_forward_tick(w);
 }
 
 int mg_worker_init(mg_worker *w, mg_member *m, int idx)

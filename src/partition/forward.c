@@ -10,23 +10,45 @@
 #include "partition/topology.h"
 #include "proto/error.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 
 #define RETRYABLE_CLASS "com.hazelcast.spi.exception.RetryableHazelcastException"
 
-/* A request this worker forwarded, until its answer comes back.  If the
- * member it went to leaves the list first, the client gets a retryable
- * error instead of waiting for its invocation timeout. */
+/* How long a request may wait for the cluster to settle (forward.h), and
+ * how many may wait per worker. */
+#define ROUTE_WAIT_MS 5000
+#define ROUTE_WAIT_MAX 10000
+
+/* A request this worker forwarded, until its answer comes back, or one
+ * waiting for a route.  It keeps the request's bytes so that it can run
+ * again (forward.h). */
 typedef struct mg_forwarded {
     struct mg_forwarded *next;
-    mg_uuid to;
+    mg_uuid to;              /* forwarded: the member it went to */
     mg_conn_ref conn;
+    mg_uuid client;
     int64_t corr;
     int32_t partition;
+    uint64_t via_table;
+    int64_t deadline_ms;     /* waiting: when the client gets a retryable error */
+    const char *why;         /* waiting: what for, said in that error */
+    size_t len;
+    uint8_t msg[];
 } mg_forwarded;
 
 static void retryable(mg_req *r, const char *why)
 {
     mg_req_error(r, MG_ERR_RETRYABLE_HAZELCAST, RETRYABLE_CLASS, "partition %d: %s", r->partition, why);
+}
+
+static mg_forwarded *keep(const mg_req *r)
+{
+    mg_forwarded *fw = mg_xmalloc(sizeof *fw + r->len);
+    *fw = (mg_forwarded){.conn = r->conn, .client = r->client, .corr = r->hdr.corr,
+                         .partition = r->partition, .via_table = r->via_table,
+                         .deadline_ms = r->route_deadline_ms, .len = r->len};
+    memcpy(fw->msg, r->msg, r->len);
+    return fw;
 }
 
 static void send_forward(mg_worker *w, const mg_req *r, const mg_uuid *owner)
@@ -45,15 +67,50 @@ static void send_forward(mg_worker *w, const mg_req *r, const mg_uuid *owner)
     mg_dp_end(&b, start);
     mg_cluster_send(w, owner, b.data, b.len);
     mg_buf_free(&b);
-    mg_forwarded *fw = mg_xmalloc(sizeof *fw);
-    *fw = (mg_forwarded){.next = w->forwarded, .to = *owner, .conn = r->conn, .corr = r->hdr.corr,
-                         .partition = r->partition};
+    mg_forwarded *fw = keep(r);
+    fw->to = *owner;
+    fw->next = w->forwarded;
     w->forwarded = fw;
 }
 
-/* Answers every forwarded request whose member is not in `t` any more. */
+/* Keeps r until the next topology (forward.h); false when it may not wait
+ * and was answered with a retryable error instead. */
+static bool wait_for_route(mg_worker *w, mg_req *r, mg_conn *local, const char *why)
+{
+    int64_t now = mg_clock_mono_ns() / 1000000;
+    if (!r->route_deadline_ms)
+        r->route_deadline_ms = now + ROUTE_WAIT_MS;
+    if (now >= r->route_deadline_ms || w->route_waiting_n >= ROUTE_WAIT_MAX) {
+        retryable(r, why);
+        return false;
+    }
+    mg_forwarded *e = keep(r);
+    e->why = why;
+    e->next = w->route_waiting;
+    w->route_waiting = e;
+    w->route_waiting_n++;
+    /* Counted like a forwarded request: its answer comes back later, as a
+     * hand-over's does (mg_forward_rerun runs it as one). */
+    if (local)
+        local->remote_inflight++;
+    r->suspended = true;
+    return true;
+}
+
+/* The answer to a kept request that will not run again. */
+static void answer_retryable(mg_worker *w, const mg_forwarded *e, const char *why)
+{
+    mg_buf b;
+    mg_buf_init(&b);
+    mg_proto_error_encode(&b, e->corr, MG_ERR_RETRYABLE_HAZELCAST, RETRYABLE_CLASS, why);
+    mg_handoff_deliver(w, e->conn, &b, !e->conn.remote);
+    mg_buf_free(&b);
+}
+
 void mg_forward_on_topology(mg_worker *w, const mg_topology *t)
 {
+    /* Requests forwarded to members that left, then every waiting one,
+     * move to the rerun list; they run after the install (cluster.c). */
     mg_forwarded **pp = &w->forwarded;
     while (*pp) {
         mg_forwarded *fw = *pp;
@@ -62,23 +119,81 @@ void mg_forward_on_topology(mg_worker *w, const mg_topology *t)
             continue;
         }
         *pp = fw->next;
-        mg_buf b;
-        mg_buf_init(&b);
-        mg_proto_error_encode(&b, fw->corr, MG_ERR_RETRYABLE_HAZELCAST, RETRYABLE_CLASS,
-                              "the member owning the partition left the cluster before answering; retry");
-        mg_handoff_deliver(w, fw->conn, &b, true);
-        mg_buf_free(&b);
+        fw->why = "the member owning the partition left the cluster before answering";
+        fw->next = w->route_rerun;
+        w->route_rerun = fw;
+    }
+    while (w->route_waiting) {
+        mg_forwarded *e = w->route_waiting;
+        w->route_waiting = e->next;
+        e->next = w->route_rerun;
+        w->route_rerun = e;
+    }
+    w->route_waiting_n = 0;
+}
+
+void mg_forward_rerun(mg_worker *w)
+{
+    mg_forwarded *list = w->route_rerun;
+    w->route_rerun = NULL;
+    while (list) {
+        mg_forwarded *e = list;
+        list = e->next;
+        /* handed_over: its connection counted it as answered elsewhere
+         * (a hand-over, a forward, a wait), so the answer goes through
+         * mg_handoff_deliver, which settles that count. */
+        mg_req r = {.msg = e->msg, .len = e->len, .conn = e->conn, .client = e->client,
+                    .partition = e->partition, .via_table = e->via_table,
+                    .route_deadline_ms = e->deadline_ms, .handed_over = !e->conn.remote};
+        mg_rd rd;
+        mg_frame first;
+        mg_rd_init(&rd, e->msg, e->len);
+        const mg_handler *h = NULL;
+        if (mg_rd_request_header(&rd, &r.hdr, &first) == 0)
+            h = mg_dispatch_find(r.hdr.type);
+        if (h)
+            mg_dispatch_execute(w, h, &r);   /* checked when it first arrived */
+        else
+            answer_retryable(w, e, e->why);
+        free(e);
+    }
+}
+
+void mg_forward_tick(mg_worker *w)
+{
+    int64_t now = mg_clock_mono_ns() / 1000000;
+    mg_forwarded **pp = &w->route_waiting;
+    while (*pp) {
+        mg_forwarded *e = *pp;
+        if (now < e->deadline_ms) {
+            pp = &e->next;
+            continue;
+        }
+        *pp = e->next;
+        w->route_waiting_n--;
+        char why[200];
+        snprintf(why, sizeof why, "partition %d: %s (waited %d ms); retry", e->partition, e->why,
+                 ROUTE_WAIT_MS);
+        answer_retryable(w, e, why);
+        free(e);
+    }
+}
+
+static void free_list(mg_forwarded *fw)
+{
+    while (fw) {
+        mg_forwarded *next = fw->next;
         free(fw);
+        fw = next;
     }
 }
 
 void mg_forward_free(mg_worker *w)
 {
-    while (w->forwarded) {
-        mg_forwarded *fw = w->forwarded;
-        w->forwarded = fw->next;
-        free(fw);
-    }
+    free_list(w->forwarded);
+    free_list(w->route_waiting);
+    free_list(w->route_rerun);
+    w->forwarded = w->route_waiting = w->route_rerun = NULL;
 }
 
 bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
@@ -94,7 +209,7 @@ bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
         return false;
     }
     if (!t || !t->is_member || !t->table) {
-        retryable(r, "this member is joining the cluster");
+        wait_for_route(w, r, local, "this member is joining the cluster");
         return false;
     }
     const mg_uuid *owner = mg_pt_owner(t->table, (uint32_t)r->partition, 0);
@@ -105,7 +220,8 @@ bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
     bool stale_route = r->conn.remote && r->via_table < t->table->version;
     if (!owner || (r->conn.remote && !stale_route) || !mg_topology_member(t, owner)) {
         /* no live owner yet, or the owner under the same table is not us */
-        retryable(r, owner ? "the partition is moving between members" : "the partition has no owner yet");
+        wait_for_route(w, r, local, owner ? "the partition is moving between members"
+                                          : "the partition has no owner yet");
         return false;
     }
     send_forward(w, r, owner);

@@ -113,6 +113,15 @@ func CClientBinary() string {
 	return filepath.Join(filepath.Dir(MemgridBinary()), "memgrid-cli")
 }
 
+// BenchBinary resolves memgrid-bench, the load generator: MEMGRID_BENCH_BIN,
+// else build/memgrid-bench of this tree (it has no sanitizer flavour).
+func BenchBinary() string {
+	if b := os.Getenv("MEMGRID_BENCH_BIN"); b != "" {
+		return b
+	}
+	return filepath.Join(ModuleRoot(), "../../build/memgrid-bench")
+}
+
 // HazelcastJar resolves the Hazelcast jar path.
 func HazelcastJar() string {
 	if j := os.Getenv("HAZELCAST_JAR"); j != "" {
