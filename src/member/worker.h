@@ -83,10 +83,12 @@ struct mg_worker {
     mg_repl *repl;               /* replication state of its partitions (partition/backup.h) */
     mg_buf cluster_out;          /* frames for other members, handed to worker 0 per turn */
     mg_buf early_frames;         /* member frames that arrived before the first topology (cluster.c) */
-    struct mg_forwarded *forwarded;   /* requests sent to other members, not answered yet (forward.c) */
+    struct mg_forwarded *forwarded;   /* requests sent to other members, not answered yet, oldest first (forward.c) */
+    struct mg_forwarded *forwarded_tail;
     struct mg_forwarded *route_waiting;   /* requests waiting for a topology with a route (forward.c) */
     struct mg_forwarded *route_rerun;     /* taken aside by an install, run at its end */
     size_t route_waiting_n;
+    mg_buf forward_frame;        /* scratch for FORWARD frames (forward.c) */
     struct bulk *bulk_waiting;   /* whole-map requests waiting for other members (map_bulk.c) */
     uint64_t bulk_next_id;
     struct mg_lr_op *lr_ops;     /* worker 0: listener copies sent to members, not all answered (map/listener_remote.c) */

@@ -53,24 +53,31 @@ static mg_forwarded *keep(const mg_req *r)
 
 static void send_forward(mg_worker *w, const mg_req *r, const mg_uuid *owner)
 {
-    mg_buf b;
-    mg_buf_init(&b);
+    /* The worker's scratch frame: no allocation per forward, and on worker
+     * 0 the link takes its bytes as they are (mg_cluster_send_buf). */
+    mg_buf *b = &w->forward_frame;
     const mg_topology *t = w->topo;
-    size_t start = mg_dp_begin(&b, MG_DP_FORWARD, &t->self);
-    mg_bc_put_u32(&b, (uint32_t)r->conn.worker);
-    mg_bc_put_u64(&b, r->conn.id);
-    mg_bc_put_uuid(&b, &r->client);
-    mg_bc_put_u32(&b, (uint32_t)r->partition);
-    mg_bc_put_u32(&b, (uint32_t)w->idx);
-    mg_bc_put_u64(&b, t->table ? t->table->version : 0);
-    mg_buf_append(&b, r->msg, r->len);
-    mg_dp_end(&b, start);
-    mg_cluster_send(w, owner, b.data, b.len);
-    mg_buf_free(&b);
+    size_t start = mg_dp_begin(b, MG_DP_FORWARD, &t->self);
+    mg_bc_put_u32(b, (uint32_t)r->conn.worker);
+    mg_bc_put_u64(b, r->conn.id);
+    mg_bc_put_uuid(b, &r->client);
+    mg_bc_put_u32(b, (uint32_t)r->partition);
+    mg_bc_put_u32(b, (uint32_t)w->idx);
+    mg_bc_put_u64(b, t->table ? t->table->version : 0);
+    mg_buf_append(b, r->msg, r->len);
+    mg_dp_end(b, start);
+    mg_cluster_send_buf(w, owner, b);
     mg_forwarded *fw = keep(r);
     fw->to = *owner;
-    fw->next = w->forwarded;
-    w->forwarded = fw;
+    /* Oldest first: answers come back roughly in order, so the search in
+     * mg_forward_on_answer stops at the first entries, where it used to
+     * walk every request in flight from the newest. */
+    fw->next = NULL;
+    if (w->forwarded_tail)
+        w->forwarded_tail->next = fw;
+    else
+        w->forwarded = fw;
+    w->forwarded_tail = fw;
 }
 
 /* Keeps r until the next topology (forward.h); false when it may not wait
@@ -123,6 +130,9 @@ void mg_forward_on_topology(mg_worker *w, const mg_topology *t)
         fw->next = w->route_rerun;
         w->route_rerun = fw;
     }
+    w->forwarded_tail = NULL;
+    for (mg_forwarded *fw = w->forwarded; fw; fw = fw->next)
+        w->forwarded_tail = fw;
     while (w->route_waiting) {
         mg_forwarded *e = w->route_waiting;
         w->route_waiting = e->next;
@@ -193,7 +203,8 @@ void mg_forward_free(mg_worker *w)
     free_list(w->forwarded);
     free_list(w->route_waiting);
     free_list(w->route_rerun);
-    w->forwarded = w->route_waiting = w->route_rerun = NULL;
+    w->forwarded = w->forwarded_tail = w->route_waiting = w->route_rerun = NULL;
+    mg_buf_free(&w->forward_frame);
 }
 
 bool mg_forward_route(mg_worker *w, mg_req *r, mg_conn *local)
@@ -284,13 +295,17 @@ void mg_forward_on_answer(mg_worker *w, const mg_dp_frame *f)
     if (rd.bad || len < MG_FRAME_HDR + 12 || conn_worker < 0 || conn_worker >= w->m->nworkers)
         return;
     int64_t corr = (int64_t)mg_get_u64(bytes + MG_FRAME_HDR + 4);
-    mg_forwarded **pp = &w->forwarded;
-    while (*pp && !((*pp)->conn.id == id && (*pp)->conn.worker == conn_worker && (*pp)->corr == corr))
+    mg_forwarded **pp = &w->forwarded, *prev = NULL;
+    while (*pp && !((*pp)->conn.id == id && (*pp)->conn.worker == conn_worker && (*pp)->corr == corr)) {
+        prev = *pp;
         pp = &(*pp)->next;
+    }
     if (!*pp)
         return;   /* answered already (its member left): drop */
     mg_forwarded *fw = *pp;
     *pp = fw->next;
+    if (w->forwarded_tail == fw)
+        w->forwarded_tail = prev;
     mg_buf b = {.data = (uint8_t *)bytes, .len = len, .cap = len};
     mg_handoff_deliver(w, fw->conn, &b, true);
     free(fw);
