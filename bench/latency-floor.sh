@@ -31,15 +31,11 @@ while [ $# -gt 0 ]; do
 done
 . bench/ports.sh
 . bench/peers.sh
+. bench/latency-run.sh
 
 tmp=$(mktemp -d)
 pid=
-stop_server() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid"; timeout 10 tail --pid="$pid" -f /dev/null; kill -9 "$pid" 2>/dev/null
-    fi
-    pid=
-}
+stop_server() { stop_pid "$pid"; pid=; }
 trap 'stop_server; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
@@ -69,28 +65,13 @@ start() {
         --quiet --json >/dev/null
 }
 
-results=()
 for rep in $(seq 1 "$REPS"); do
     for s in "${servers[@]}"; do
         start "$s"
-        line=$("$BENCH" --protocol "$PROTO" --port "$PORT" --keys 1000000 --no-load --mix get:90,set:10 \
-            --threads 1 --connections 4 --rate "$RATE" --warmup 2 --duration 8 --quiet --json \
-            --server-pid "$pid" | python3 -c '
-import json, sys
-r = json.load(sys.stdin); l = r["latency"]
-print("%d %.0f %.0f %.0f %.0f %.2f %.2f %d %d" % (r["ops_per_s"], l["p50_us"], l["p99_us"], l["p999_us"],
-      (r.get("schedule_lag") or {}).get("p99_us", 0), r["server"]["cpu_us_per_op"], r["client"]["cpu_us_per_op"],
-      r["errors"], r["lost"]))')
+        latency_run "$s" "$rep" "$BENCH" --protocol "$PROTO" --port "$PORT" --keys 1000000 --no-load \
+            --mix get:90,set:10 --threads 1 --connections 4 --rate "$RATE" --warmup 2 --duration 8 --quiet --json \
+            --server-pid "$pid"
         stop_server
-        # shellcheck disable=SC2086
-        set -- $line
-        printf '%-9s rep %d: %7d ops/s  p50 %5d us  p99 %5d us  p99.9 %6d us  client lag p99 %5d us  CPU/op server %.2f us, client %.2f us  errors %d lost %d\n' \
-            "$s" "$rep" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
-        results+=("$s $line")
     done
 done
-for s in "${servers[@]}"; do
-    printf '%s\n' "${results[@]}" | awk -v s="$s" '$1 == s { print $3, $4, $5 }' | sort -k2 -n |
-        awk -v s="$s" -v rate="$RATE" '{ p50[NR] = $1; p99[NR] = $2; p999[NR] = $3 }
-            END { m = int((NR + 1) / 2); printf "median of %d runs, %-9s at %d ops/s: p99 %d us (p50 and p99.9 of that run: %d / %d us)\n", NR, s, rate, p99[m], p50[m], p999[m] }'
-done
+latency_medians "${servers[@]}"

@@ -31,14 +31,10 @@ done
 command -v taskset >/dev/null || { echo "latency-pinned.sh: needs taskset (util-linux)" >&2; exit 2; }
 [ "$(nproc)" -ge 2 ] || { echo "latency-pinned.sh: needs 2 cores" >&2; exit 2; }
 
+. bench/latency-run.sh
 tmp=$(mktemp -d)
 pid=
-stop_member() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid"; timeout 10 tail --pid="$pid" -f /dev/null; kill -9 "$pid" 2>/dev/null
-    fi
-    pid=
-}
+stop_member() { stop_pid "$pid"; pid=; }
 trap 'stop_member; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
@@ -57,27 +53,14 @@ start_member() {
     "$BENCH" --port "$PORT" --keys 1000000 --mix set:100 --ops 1 --warmup 0 --quiet --json >/dev/null
 }
 
-results=()
 for rep in $(seq 1 "$REPS"); do
     for mode in shared pinned; do
         start_member "$mode"
         run=("$BENCH" --port "$PORT" --keys 1000000 --no-load --mix get:90,set:10 --threads 1 --connections 4
              --rate "$RATE" --warmup 2 --duration 8 --quiet --json --server-pid "$pid")
         [ "$mode" = pinned ] && run=(taskset -c 1 "${run[@]}")
-        line=$("${run[@]}" | python3 -c '
-import json, sys
-r = json.load(sys.stdin); l = r["latency"]
-print("%d %.0f %.0f %.0f %.0f %.2f %.2f %d %d" % (r["ops_per_s"], l["p50_us"], l["p99_us"], l["p999_us"],
-      (r.get("schedule_lag") or {}).get("p99_us", 0), r["server"]["cpu_us_per_op"], r["client"]["cpu_us_per_op"],
-      r["errors"], r["lost"]))')
+        latency_run "$mode" "$rep" "${run[@]}"
         stop_member
-        set -- $line
-        printf '%-6s rep %d: %7d ops/s  p50 %5d us  p99 %5d us  p99.9 %6d us  client lag p99 %5d us  CPU/op member %.2f us, client %.2f us  errors %d lost %d\n' \
-            "$mode" "$rep" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
-        results+=("$mode $line")
     done
 done
-for mode in shared pinned; do
-    printf '%s\n' "${results[@]}" | awk -v m="$mode" '$1 == m { print $4 }' | sort -n |
-        awk -v m="$mode" -v rate="$RATE" '{ v[NR] = $1 } END { printf "median p99, %s, %d ops/s: %d us (of %d runs)\n", m, rate, v[int((NR + 1) / 2)], NR }'
-done
+latency_medians shared pinned

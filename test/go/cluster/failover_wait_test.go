@@ -89,16 +89,23 @@ func startBench(t *testing.T, ctx context.Context, c *harness.Cluster, entry int
 	if err := b.cmd.Start(); err != nil {
 		t.Fatalf("memgrid-bench: %v", err)
 	}
-	// The progress line (stderr, once a second) names the phase.
+	b.waitProgressLines(t, 1)
+	return b
+}
+
+// waitProgressLines waits until memgrid-bench's progress (stderr, a line a
+// second naming the phase) has shown n lines of the measurement.
+func (b *benchRun) waitProgressLines(t *testing.T, n int) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(b.progress.String(), " measure ") {
+	for strings.Count(b.progress.String(), " measure ") < n {
 		if time.Now().After(deadline) {
 			b.cmd.Process.Kill()
-			t.Fatalf("memgrid-bench did not reach its measurement in 60 s:\n%s", b.progress.String())
+			t.Fatalf("memgrid-bench showed fewer than %d lines of its measurement in 60 s:\n%s", n,
+				b.progress.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return b
 }
 
 // requireClean waits for the run's end and fails the test on any error
@@ -148,7 +155,7 @@ func TestFailoverRequestsWaitForTheNewOwner(t *testing.T) {
 			defer cancel()
 			b := startBench(t, ctx, c, entry, "--no-smart", "--rate", "4000",
 				"--mix", "get:80,set:20", "--warmup", "0.5", "--duration", "6", "--drain", "15")
-			time.Sleep(time.Second) // a second of traffic before the kill
+			b.waitProgressLines(t, 2) // a second of answered traffic before the kill
 			c.Members[victim].Kill(t)
 			t.Logf("kill -9 member slot %d (%s); memgrid-bench sends everything to slot %d", victim,
 				c.Members[victim].Addr, entry)
