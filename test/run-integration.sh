@@ -64,7 +64,7 @@ run "discovery in namespaces (multicast over a bridge, kubernetes DNS)" env MEMG
 echo "integration suites: ${#passed[@]} passed, ${#failed[@]} failed"
 for i in "${!failed[@]}"; do
     echo "  FAILED: ${failed[$i]}"
-    grep -E 'FAIL|panic|ERROR|[Ee]rror:|not found|timed out' "${failed_logs[$i]}" | grep -v -- '--- PASS' |
+    grep -E 'FAIL|panic|ERROR|[Ee]rror:|not found|timed out' "${failed_logs[$i]}" | grep -v -e '--- PASS' -e '^ *[0-9]\{4\}/[0-9][0-9]/[0-9][0-9] ' |
         tail -n 15 | cut -c1-300 | sed 's/^/    /'
 done
 [ ${#failed[@]} -eq 0 ]

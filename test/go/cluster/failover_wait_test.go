@@ -108,9 +108,15 @@ func (b *benchRun) waitProgressLines(t *testing.T, n int) {
 	}
 }
 
+// routeErrors are the error answers a member gave before it waited for a
+// route (partition/forward.h).
+var routeErrors = []string{"left the cluster before answering", "moving between members",
+	"has no owner yet", "joining the cluster"}
+
 // requireClean waits for the run's end and fails the test on any error
-// answer, lost or unexpected answer.
-func (b *benchRun) requireClean(t *testing.T, what string) {
+// answer whose text contains one of kinds (all errors when kinds is empty),
+// and on any lost or unexpected answer. Other errors are logged.
+func (b *benchRun) requireClean(t *testing.T, what string, kinds ...string) {
 	t.Helper()
 	waitErr := b.cmd.Wait()
 	var r benchResult
@@ -125,9 +131,21 @@ func (b *benchRun) requireClean(t *testing.T, what string) {
 	if r.Ops == 0 {
 		t.Fatalf("nothing measured:\n%s", b.progress.String())
 	}
-	if r.Errors != 0 || r.Lost != 0 || r.Unexpected != 0 {
-		t.Fatalf("%s reached the client: %d errors (first: %s), %d lost, %d unexpected",
-			what, r.Errors, r.FirstError, r.Lost, r.Unexpected)
+	counted := r.Errors
+	if len(kinds) > 0 {
+		counted = 0
+		for _, k := range r.ErrorKinds {
+			for _, want := range kinds {
+				if strings.Contains(k.Text, want) {
+					counted += k.Count
+					break
+				}
+			}
+		}
+	}
+	if counted != 0 || r.Lost != 0 || r.Unexpected != 0 {
+		t.Fatalf("%s reached the client: %d errors of the kinds checked (first error: %s), %d lost, %d unexpected",
+			what, counted, r.FirstError, r.Lost, r.Unexpected)
 	}
 	if waitErr != nil {
 		t.Fatalf("memgrid-bench: %v\n%s", waitErr, b.progress.String())
@@ -159,7 +177,10 @@ func TestFailoverRequestsWaitForTheNewOwner(t *testing.T) {
 			c.Members[victim].Kill(t)
 			t.Logf("kill -9 member slot %d (%s); memgrid-bench sends everything to slot %d", victim,
 				c.Members[victim].Addr, entry)
-			b.requireClean(t, "the failover")
+			// Only the errors this behaviour removes are counted: a write
+			// whose backup refuses its record in a table switch is still
+			// answered retryable (docs/cluster.md §8).
+			b.requireClean(t, "the failover", routeErrors...)
 		})
 	}
 }
